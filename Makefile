@@ -1,0 +1,45 @@
+# Two commands for a fresh machine with only Python 3 and make: `make demo` and `make test`.
+# AIRFLOW_VERSION picks the locked environment (locks/airflow-<version>.txt); CI runs both.
+AIRFLOW_VERSION ?= 3.3.2
+PYTHON ?= python3
+VENV ?= .venvs/airflow-$(AIRFLOW_VERSION)
+LOCK := locks/airflow-$(AIRFLOW_VERSION).txt
+BIN := $(VENV)/bin
+UV := $(PYTHON) -m uv
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint pytest demo lock clean
+
+test: lint pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	$(BIN)/python -m airflow_provider.heygen.testing.demo
+
+$(STAMP): pyproject.toml $(LOCK)
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv \
+		|| $(PYTHON) -m pip install --quiet --user --break-system-packages uv \
+		|| $(PYTHON) -m pip install --quiet uv
+	$(UV) venv --quiet --allow-existing -p $(PYTHON) $(VENV)
+	$(UV) pip sync --quiet -p $(BIN)/python $(LOCK)
+	$(UV) pip install --quiet -p $(BIN)/python --no-deps -e .
+	@touch $@
+
+# Re-resolve both locks after changing dependencies in pyproject.toml.
+lock:
+	for v in 3.3.2 2.10.5; do \
+		echo "apache-airflow==$$v" > /tmp/heygen-airflow-pin.txt; \
+		$(UV) pip compile --quiet pyproject.toml --extra fake --extra docs --group dev \
+			--constraint /tmp/heygen-airflow-pin.txt --python-version 3.11 --universal \
+			-o locks/airflow-$$v.txt; \
+	done
+
+clean:
+	rm -rf .venvs .pytest_cache .mypy_cache .ruff_cache demo-output

@@ -1,0 +1,249 @@
+"""Typed HeyGen errors: one base, an HTTP branch per status class, a connection branch, and domain errors.
+
+None of these is an Airflow exception, so the client stays usable outside Airflow; operators let them
+propagate and Airflow fails (and may retry) the task. No error ever carries the API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BudgetExceededError",
+    "ConcurrencyLimitError",
+    "ConflictError",
+    "HeyGenConnectionError",
+    "HeyGenError",
+    "HeyGenTimeoutError",
+    "InsufficientCreditError",
+    "InvalidRequestError",
+    "InvalidTriggerEventError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "error_from_response",
+]
+
+
+class HeyGenError(Exception):
+    """Base of every error raised by this provider's HeyGen code."""
+
+
+# --- HTTP branch -------------------------------------------------------------------------------------
+
+
+class APIStatusError(HeyGenError):
+    """HeyGen answered with a non-2xx status; carries the v3 error envelope and the request id."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str | None = None,
+        param: str | None = None,
+        doc_url: str | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.param = param
+        self.doc_url = doc_url
+        self.request_id = request_id
+        self.method = method
+        self.path = path
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path} -> " if self.method and self.path else ""
+        parts = [f"{where}HTTP {self.status_code}"]
+        if self.code:
+            parts.append(self.code)
+        text = f"{' '.join(parts)}: {self.message}"
+        if self.param:
+            text += f" (param: {self.param})"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+
+class BadRequestError(APIStatusError):
+    """400: HeyGen rejected a parameter (``invalid_parameter``, with ``param``)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, invalid or expired."""
+
+
+class InsufficientCreditError(APIStatusError):
+    """402: the wallet has no credits left for this job."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not use this resource or feature."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource (or it was deleted)."""
+
+
+class ConflictError(APIStatusError):
+    """409: e.g. ``request_in_progress``, an Idempotency-Key replay while the first request still runs."""
+
+
+class PayloadTooLargeError(APIStatusError):
+    """413: the body or uploaded file is too large."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; ``retry_after`` is the server's advised wait in seconds, if it sent one."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ConcurrencyLimitError(RateLimitError):
+    """429 because the account already runs its maximum of concurrent jobs (10 on pay-as-you-go)."""
+
+
+class ServerError(APIStatusError):
+    """5xx: HeyGen or a gateway in front of it failed."""
+
+
+# --- connection branch -----------------------------------------------------------------------------
+
+
+class HeyGenConnectionError(HeyGenError):
+    """The request never got an HTTP answer (DNS, refused or dropped connection)."""
+
+
+class HeyGenTimeoutError(HeyGenConnectionError):
+    """The request timed out, or the retry deadline passed before an answer."""
+
+
+# --- domain errors (outside HTTP) ------------------------------------------------------------------
+
+
+class InvalidRequestError(HeyGenError, ValueError):
+    """A request broke a documented limit; raised before any HTTP call, so it cost nothing."""
+
+    def __init__(self, problems: Sequence[str], *, model: str | None = None) -> None:
+        self.problems = list(problems)
+        self.model = model
+        prefix = f"Invalid {model}: " if model else "Invalid HeyGen request: "
+        super().__init__(prefix + "; ".join(self.problems))
+
+
+class JobFailedError(HeyGenError):
+    """A HeyGen job ended in a failed state; carries HeyGen's failure code and message."""
+
+    def __init__(
+        self,
+        kind: str,
+        job_id: str,
+        *,
+        status: str = "failed",
+        failure_code: str | None = None,
+        failure_message: str | None = None,
+    ) -> None:
+        self.kind = kind
+        self.job_id = job_id
+        self.status = status
+        self.failure_code = failure_code
+        self.failure_message = failure_message
+        reason = ": ".join(p for p in (failure_code, failure_message) if p) or "no reason given"
+        super().__init__(f"HeyGen {kind} {job_id} {status}: {reason}")
+
+
+class JobTimeoutError(HeyGenError):
+    """Jobs were still running when the wait's deadline passed (they may still finish and be billed)."""
+
+    def __init__(self, kind: str, job_ids: Sequence[str], *, waited_seconds: float | None = None) -> None:
+        self.kind = kind
+        self.job_ids = list(job_ids)
+        self.waited_seconds = waited_seconds
+        waited = f" after {waited_seconds:.0f}s" if waited_seconds is not None else ""
+        super().__init__(f"HeyGen {kind} job(s) {', '.join(self.job_ids)} not finished{waited}")
+
+
+class BudgetExceededError(HeyGenError):
+    """The credit estimate of a request is above the task's ``max_credits``; nothing was submitted."""
+
+    def __init__(self, estimate: float, max_credits: float, *, detail: str = "") -> None:
+        self.estimate = estimate
+        self.max_credits = max_credits
+        extra = f" ({detail})" if detail else ""
+        super().__init__(
+            f"Estimated cost {estimate:.4g} credits exceeds max_credits={max_credits:.4g}{extra}; not submitted"
+        )
+
+
+class InvalidTriggerEventError(HeyGenError):
+    """A trigger event did not have the expected shape (a bug, or an event from another version)."""
+
+
+# --- mapping ---------------------------------------------------------------------------------------
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: BadRequestError,
+    429: RateLimitError,
+}
+
+
+def error_from_response(response: httpx.Response, *, retry_after: float | None = None) -> APIStatusError:
+    """Build the typed error for a non-2xx response from its v3 envelope, or from its status alone."""
+    code = message = param = doc_url = None
+    try:
+        envelope = response.json()
+    except ValueError:
+        envelope = None
+    if isinstance(envelope, dict) and isinstance(envelope.get("error"), dict):
+        err = envelope["error"]
+        code, message = err.get("code"), err.get("message")
+        param, doc_url = err.get("param"), err.get("doc_url")
+    status = response.status_code
+    message = message or response.reason_phrase or "HTTP error"
+    cls: type[APIStatusError]
+    if status == 429 and _is_concurrency_limit(code, message):
+        cls = ConcurrencyLimitError
+    elif status >= 500:
+        cls = ServerError
+    else:
+        cls = _BY_STATUS.get(status, APIStatusError)
+    kwargs: dict[str, Any] = {
+        "status_code": status,
+        "code": code,
+        "param": param,
+        "doc_url": doc_url,
+        "request_id": response.headers.get("x-request-id"),
+        "method": response.request.method,
+        "path": response.request.url.path,
+    }
+    if issubclass(cls, RateLimitError):
+        kwargs["retry_after"] = retry_after
+    return cls(str(message), **kwargs)
+
+
+def _is_concurrency_limit(code: str | None, message: str) -> bool:
+    return code == "concurrency_limit_exceeded" or "concurren" in message.lower()
