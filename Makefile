@@ -21,7 +21,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	$(BIN)/python -m airflow_provider.heygen.testing.demo
+	$(BIN)/python scripts/demo.py
 
 $(STAMP): pyproject.toml $(LOCK)
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv \

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from airflow import __version__ as _airflow_version
 from packaging.version import Version
 
 AIRFLOW_VERSION = Version(Version(_airflow_version).base_version)
-AIRFLOW_V_3 = AIRFLOW_VERSION >= Version("3.0.0")
-AIRFLOW_V_3_3 = AIRFLOW_VERSION >= Version("3.3.0")
+AIRFLOW_V_3 = Version("3.0.0") <= AIRFLOW_VERSION
+AIRFLOW_V_3_3 = Version("3.3.0") <= AIRFLOW_VERSION
 
 if TYPE_CHECKING or AIRFLOW_V_3:
+    from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
+    from airflow.sdk import Asset as Asset
     from airflow.sdk import (
         BaseHook,
         BaseOperator,
@@ -20,24 +22,40 @@ if TYPE_CHECKING or AIRFLOW_V_3:
         Context,
         ObjectStoragePath,
     )
-    from airflow.sdk import Asset as Asset
-    from airflow.sdk.exceptions import TaskDeferred
+    from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+    from airflow.sdk.execution_time.xcom import XCom
 else:  # Airflow 2.10 / 2.11
     from airflow.datasets import Dataset as Asset  # type: ignore[no-redef]
-    from airflow.exceptions import TaskDeferred  # type: ignore[no-redef]
+    from airflow.exceptions import AirflowFailException, TaskDeferred  # type: ignore[no-redef]
     from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
     from airflow.io.path import ObjectStoragePath  # type: ignore[no-redef]
     from airflow.models import (  # type: ignore[no-redef]
         BaseOperator,
         BaseOperatorLink,
+        XCom,
     )
     from airflow.sensors.base import BaseSensorOperator  # type: ignore[no-redef]
+    from airflow.triggers.temporal import TimeDeltaTrigger  # type: ignore[no-redef]
     from airflow.utils.context import Context  # type: ignore[no-redef]
 
+if TYPE_CHECKING or AIRFLOW_V_3_3:
+    from airflow.sdk import ResumableJobMixin
+else:
+
+    class ResumableJobMixin:  # type: ignore[no-redef]
+        """Before Airflow 3.3 there is no task state store: submit, wait, return (the key still reattaches)."""
+
+        def execute_resumable(self, context: Any) -> Any:
+            external_id = self.submit_job(context)  # type: ignore[attr-defined]
+            self.poll_until_complete(external_id, context)  # type: ignore[attr-defined]
+            return self.get_job_result(external_id, context)  # type: ignore[attr-defined]
+
+
 __all__ = [
+    "AIRFLOW_VERSION",
     "AIRFLOW_V_3",
     "AIRFLOW_V_3_3",
-    "AIRFLOW_VERSION",
+    "AirflowFailException",
     "Asset",
     "BaseHook",
     "BaseOperator",
@@ -45,5 +63,26 @@ __all__ = [
     "BaseSensorOperator",
     "Context",
     "ObjectStoragePath",
+    "ResumableJobMixin",
     "TaskDeferred",
+    "TimeDeltaTrigger",
+    "XCom",
+    "aget_connection",
+    "default_deferrable",
 ]
+
+
+async def aget_connection(conn_id: str) -> Any:
+    """Look a connection up without blocking the event loop (Airflow 3: async accessor; 2.x: a thread)."""
+    if AIRFLOW_V_3:
+        return await BaseHook.aget_connection(conn_id)
+    from asgiref.sync import sync_to_async
+
+    return await sync_to_async(BaseHook.get_connection)(conn_id)
+
+
+def default_deferrable() -> bool:
+    """``[operators] default_deferrable``, read when an operator is built (not at import)."""
+    from airflow.configuration import conf
+
+    return conf.getboolean("operators", "default_deferrable", fallback=False)

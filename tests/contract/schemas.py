@@ -83,3 +83,19 @@ def request_errors(method: str, path: str, body: Any) -> list[str]:
 def response_errors(method: str, path: str, body: Any) -> list[str]:
     """Schema errors of a response body; [] when it conforms or the operation has no response schema."""
     return _errors(method, path, body, "response")
+
+
+class ContractCheck:
+    """An ``on_response`` hook collecting schema violations of answers to HeyGen's known operations."""
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+        self.checked = 0
+
+    def __call__(self, method: str, path: str, status: int, body: Any) -> None:
+        try:
+            find_operation(method, path)
+        except KeyError:  # not one of HeyGen's operations (e.g. an unknown route answering 404)
+            return
+        self.checked += 1
+        self.violations += [f"{method} {path} -> {status}: {error}" for error in response_errors(method, path, body)]

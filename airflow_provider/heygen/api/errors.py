@@ -7,7 +7,6 @@ propagate and Airflow fails (and may retry) the task. No error ever carries the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import httpx
 
@@ -26,6 +25,7 @@ __all__ = [
     "InvalidTriggerEventError",
     "JobFailedError",
     "JobTimeoutError",
+    "MalformedResponseError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -56,6 +56,7 @@ class APIStatusError(HeyGenError):
         request_id: str | None = None,
         method: str | None = None,
         path: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.message = message
         self.status_code = status_code
@@ -65,6 +66,7 @@ class APIStatusError(HeyGenError):
         self.request_id = request_id
         self.method = method
         self.path = path
+        self.retry_after = retry_after
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -111,10 +113,6 @@ class PayloadTooLargeError(APIStatusError):
 class RateLimitError(APIStatusError):
     """429: too many requests; ``retry_after`` is the server's advised wait in seconds, if it sent one."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, **kwargs)
-
 
 class ConcurrencyLimitError(RateLimitError):
     """429 because the account already runs its maximum of concurrent jobs (10 on pay-as-you-go)."""
@@ -124,11 +122,23 @@ class ServerError(APIStatusError):
     """5xx: HeyGen or a gateway in front of it failed."""
 
 
+class MalformedResponseError(APIStatusError):
+    """A 2xx answer whose body is not the JSON envelope (a proxy page, a truncated body)."""
+
+
 # --- connection branch -----------------------------------------------------------------------------
 
 
 class HeyGenConnectionError(HeyGenError):
-    """The request never got an HTTP answer (DNS, refused or dropped connection)."""
+    """The request got no HTTP answer (DNS, refused or dropped connection, timeout).
+
+    ``request_sent`` is False when the request surely never reached HeyGen (connect failures), so even a
+    non-idempotent request may be retried.
+    """
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        self.request_sent = request_sent
+        super().__init__(message)
 
 
 class HeyGenTimeoutError(HeyGenConnectionError):
@@ -188,7 +198,7 @@ class BudgetExceededError(HeyGenError):
         self.max_credits = max_credits
         extra = f" ({detail})" if detail else ""
         super().__init__(
-            f"Estimated cost {estimate:.4g} credits exceeds max_credits={max_credits:.4g}{extra}; not submitted"
+            f"Estimated {estimate:.4g} credits exceeds max_credits={max_credits:.4g}{extra}; not submitted"
         )
 
 
@@ -231,18 +241,17 @@ def error_from_response(response: httpx.Response, *, retry_after: float | None =
         cls = ServerError
     else:
         cls = _BY_STATUS.get(status, APIStatusError)
-    kwargs: dict[str, Any] = {
-        "status_code": status,
-        "code": code,
-        "param": param,
-        "doc_url": doc_url,
-        "request_id": response.headers.get("x-request-id"),
-        "method": response.request.method,
-        "path": response.request.url.path,
-    }
-    if issubclass(cls, RateLimitError):
-        kwargs["retry_after"] = retry_after
-    return cls(str(message), **kwargs)
+    return cls(
+        str(message),
+        status_code=status,
+        code=code,
+        param=param,
+        doc_url=doc_url,
+        request_id=response.headers.get("x-request-id"),
+        method=response.request.method,
+        path=response.request.url.path,
+        retry_after=retry_after,
+    )
 
 
 def _is_concurrency_limit(code: str | None, message: str) -> bool:

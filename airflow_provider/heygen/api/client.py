@@ -1,0 +1,298 @@
+"""HTTP clients for HeyGen's v3 API: one request path, a sync and an async send loop.
+
+``_BaseClient`` makes every decision that needs no I/O (URL and headers, the envelope, error mapping, the
+retry decision); ``HeyGenClient`` and ``AsyncHeyGenClient`` only send and sleep. The API key goes into the
+``x-api-key`` header of each request and nowhere else: not into logs, errors or ``repr``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import platform
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import httpx
+import tenacity
+
+from airflow_provider.heygen import __version__
+
+from .errors import HeyGenConnectionError, HeyGenTimeoutError, MalformedResponseError, error_from_response
+from .jobs import JobStatus, job_kind, status_requests, statuses_from_responses
+from .operations import HeyGenOperations
+from .retries import RetryPolicy, is_retryable, parse_retry_after, wait_seconds
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncHeyGenClient", "HeyGenClient", "Page"]
+
+log = logging.getLogger("airflow_provider.heygen.api")
+
+DEFAULT_BASE_URL = "https://api.heygen.com"
+DEFAULT_TIMEOUT = 60.0
+USER_AGENT = f"airflow-provider-heygen/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}"
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
+
+Page = dict[str, Any]
+
+
+class _BaseClient:
+    """Settings and every I/O-free step of a call, shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not api_key:
+            raise ValueError("A HeyGen API key is required (the Airflow connection's password)")
+        self._api_key = api_key
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        if not self.base_url.startswith(("http://", "https://")):
+            self.base_url = f"https://{self.base_url}"
+        self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
+        self.retry = retry or RetryPolicy()
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def _headers(self, idempotency_key: str | None) -> dict[str, str]:
+        headers = {"x-api-key": self._api_key, "user-agent": USER_AGENT, "accept": "application/json"}
+        if idempotency_key is not None:
+            if not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):
+                raise ValueError(f"idempotency_key {idempotency_key!r} must be 1-255 characters of A-Z a-z 0-9 _ - : .")
+            headers["idempotency-key"] = idempotency_key
+        return headers
+
+    def _url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    @staticmethod
+    def _process_response(response: httpx.Response) -> dict[str, Any]:
+        """The JSON envelope of a 2xx answer, or the typed error of anything else."""
+        if not response.is_success:
+            raise error_from_response(response, retry_after=parse_retry_after(response.headers))
+        if not response.content:
+            return {}
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise MalformedResponseError(
+                "response body is not a JSON object",
+                status_code=response.status_code,
+                code="malformed_response",
+                request_id=response.headers.get("x-request-id"),
+                method=response.request.method,
+                path=response.request.url.path,
+            )
+        if body.get("error"):  # some gateways answer 200 with an error envelope
+            raise error_from_response(response)
+        return body
+
+    @staticmethod
+    def _connection_error(method: str, path: str, exc: httpx.TransportError) -> HeyGenConnectionError:
+        never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        cls = HeyGenTimeoutError if isinstance(exc, httpx.TimeoutException) else HeyGenConnectionError
+        return cls(f"{method} {path}: {type(exc).__name__}: {exc}", request_sent=not never_sent)
+
+    def _retry_options(self, method: str, path: str, idempotency_key: str | None) -> dict[str, Any]:
+        """Tenacity options for one call: what to retry, how long to wait, when to give up."""
+        policy = self.retry
+        started = self._clock()
+
+        def retry(state: tenacity.RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome else None
+            return error is not None and is_retryable(
+                error, method=method, has_idempotency_key=idempotency_key is not None
+            )
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            assert error is not None  # wait only runs after a retryable failure
+            return wait_seconds(error, state.attempt_number, policy)
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            if state.attempt_number >= policy.max_attempts:
+                return True
+            return policy.deadline is not None and (self._clock() - started + state.upcoming_sleep > policy.deadline)
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            log.warning(
+                "HeyGen %s %s failed (%s); retry %d/%d in %.1fs",
+                method,
+                path,
+                state.outcome.exception() if state.outcome else "?",
+                state.attempt_number,
+                policy.max_attempts - 1,
+                state.upcoming_sleep,
+            )
+
+        return {"retry": retry, "wait": wait, "stop": stop, "before_sleep": before_sleep, "reraise": True}
+
+    @staticmethod
+    def _next_page_params(page: Page, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Query parameters of the page after ``page``, or None at the end of the list."""
+        token = page.get("next_token")
+        if not page.get("has_more") or not token:
+            return None
+        return {**params, "token": token}
+
+
+class HeyGenClient(_BaseClient, HeyGenOperations):
+    """Synchronous HeyGen v3 client with retries, typed errors, pagination and the typed operations.
+
+    Use it as a context manager, or call ``close()``, to release its connections.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(api_key, base_url=base_url, timeout=timeout, retry=retry, clock=clock)
+        self._http = http_client or httpx.Client(timeout=self.timeout)
+        self._sleep = sleep
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        files: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Send one API call with retries and return its JSON envelope; raise a typed error otherwise."""
+        method = method.upper()
+        headers = self._headers(idempotency_key)
+
+        def send_once() -> dict[str, Any]:
+            request = self._http.build_request(
+                method, self._url(path), json=json, params=params, files=files, headers=headers
+            )
+            try:
+                response = self._http.send(request)
+            except httpx.TransportError as exc:
+                raise self._connection_error(method, path, exc) from exc
+            return self._process_response(response)
+
+        retrying = tenacity.Retrying(sleep=self._sleep, **self._retry_options(method, path, idempotency_key))
+        return retrying(send_once)
+
+    def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Yield every item of a cursor-paginated list (``limit`` + ``token`` <- ``next_token``)."""
+        query: dict[str, Any] | None = dict(params or {})
+        while query is not None:
+            page = self.request("GET", path, params=query)
+            yield from page.get("data") or []
+            query = self._next_page_params(page, query)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> HeyGenClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncHeyGenClient(_BaseClient):
+    """Asynchronous HeyGen v3 client for triggers: the same request path, never blocking the event loop.
+
+    Several clients may share one ``httpx.AsyncClient`` (building one costs ~15 ms of CPU and ~700 KB)
+    and one ``asyncio.Semaphore`` that bounds requests in flight to the pool size, so that a queue of
+    waiting requests never forms inside httpx's pool.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        in_flight: asyncio.Semaphore | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(api_key, base_url=base_url, timeout=timeout, retry=retry, clock=clock)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
+        self._in_flight = in_flight
+        self._sleep = sleep
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Send one API call with retries and return its JSON envelope; raise a typed error otherwise."""
+        method = method.upper()
+        headers = self._headers(idempotency_key)
+
+        async def send_once() -> dict[str, Any]:
+            request = self._http.build_request(method, self._url(path), json=json, params=params, headers=headers)
+            try:
+                if self._in_flight is None:
+                    response = await self._http.send(request)
+                else:
+                    async with self._in_flight:
+                        response = await self._http.send(request)
+            except httpx.TransportError as exc:
+                raise self._connection_error(method, path, exc) from exc
+            return self._process_response(response)
+
+        retrying = tenacity.AsyncRetrying(sleep=self._sleep, **self._retry_options(method, path, idempotency_key))
+        return await retrying(send_once)
+
+    async def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Yield every item of a cursor-paginated list (``limit`` + ``token`` <- ``next_token``)."""
+        query: dict[str, Any] | None = dict(params or {})
+        while query is not None:
+            page = await self.request("GET", path, params=query)
+            for item in page.get("data") or []:
+                yield item
+            query = self._next_page_params(page, query)
+
+    async def get_job_statuses(self, kind: str, job_ids: Sequence[str]) -> dict[str, JobStatus]:
+        """The status of many jobs of one kind: bulk where HeyGen can, else concurrent GETs (bounded)."""
+        spec, ids = job_kind(kind), list(job_ids)
+        calls = [self.request("GET", path, params=query) for path, query in status_requests(spec, ids)]
+        return statuses_from_responses(spec, ids, await asyncio.gather(*calls))
+
+    async def cancel_job(self, kind: str, job_id: str) -> None:
+        """Stop a job where HeyGen can (Video Agent sessions); a no-op for other kinds."""
+        if path := job_kind(kind).cancel_url_path(job_id):
+            await self.request("POST", path, json={}, idempotency_key=f"cancel-{job_id}")
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it (a shared one belongs to its owner)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncHeyGenClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,257 @@
+"""The asynchronous job kinds of HeyGen and the one status table every waiter uses.
+
+Each kind names its create, status and (where HeyGen has one) bulk-status paths, the field holding the id,
+and its status vocabulary. ``JobKind.state`` maps any raw status to a ``JobState``; values HeyGen adds later
+are kept as-is and count as still running, so the operator, the sync wait, the trigger and the sensor can
+never disagree about what is terminal.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["JOB_KINDS", "JobKind", "JobState", "JobStatus", "job_kind"]
+
+APP_URL = "https://app.heygen.com"
+
+
+class JobState(str, enum.Enum):
+    """A job's status, normalised over every kind's own vocabulary."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self is not JobState.RUNNING
+
+    @property
+    def is_success(self) -> bool:
+        return self is JobState.SUCCEEDED
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """How to create, poll and (maybe) cancel one kind of HeyGen job."""
+
+    name: str
+    create_path: str
+    status_path: str
+    id_field: str
+    success: frozenset[str]
+    failure: frozenset[str]
+    bulk_status_path: str | None = None
+    bulk_ids_param: str | None = None
+    cancel_path: str | None = None
+    app_path: str | None = None
+
+    def state(self, status: str | None) -> JobState:
+        """The normalised state of a raw status; unknown and missing statuses count as running."""
+        if status in self.success:
+            return JobState.SUCCEEDED
+        if status in self.failure:
+            return JobState.FAILED
+        return JobState.RUNNING
+
+    def status_url_path(self, job_id: str) -> str:
+        return self.status_path.format(id=job_id)
+
+    def cancel_url_path(self, job_id: str) -> str | None:
+        return self.cancel_path.format(id=job_id) if self.cancel_path else None
+
+    def app_url(self, job_id: str) -> str | None:
+        """The job's page in the HeyGen web app, for extra links."""
+        return f"{APP_URL}{self.app_path.format(id=job_id)}" if self.app_path else None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """One observation of one job: raw status, normalised state, progress and failure details."""
+
+    kind: str
+    job_id: str
+    status: str | None
+    state: JobState
+    progress: float | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_resource(cls, kind: JobKind, job_id: str, data: Mapping[str, Any]) -> JobStatus:
+        """Read a job's status from its GET resource (or one item of a bulk-status answer)."""
+        status = data.get("status")
+        error = data.get("error")
+        failure_code = data.get("failure_code")
+        failure_message = data.get("failure_message") or data.get("message")
+        if isinstance(error, Mapping):
+            failure_code = failure_code or error.get("code")
+            failure_message = failure_message or error.get("message")
+        elif isinstance(error, str):
+            failure_message = failure_message or error
+        progress = data.get("progress")
+        return cls(
+            kind=kind.name,
+            job_id=job_id,
+            status=status if isinstance(status, str) else None,
+            state=kind.state(status if isinstance(status, str) else None),
+            progress=float(progress) if isinstance(progress, int | float) else None,
+            failure_code=failure_code,
+            failure_message=failure_message,
+            data=dict(data),
+        )
+
+
+# Bulk status endpoints speak their own vocabulary (queued|processing|completed|failed|not_found).
+_DONE = frozenset({"completed"})
+_FAILED = frozenset({"failed"})
+
+JOB_KINDS: dict[str, JobKind] = {
+    kind.name: kind
+    for kind in (
+        JobKind(
+            name="video",
+            create_path="/v3/videos",
+            status_path="/v3/videos/{id}",
+            id_field="video_id",
+            success=_DONE,
+            failure=_FAILED,
+            bulk_status_path="/v3/videos/statuses",
+            bulk_ids_param="video_ids",
+            app_path="/videos/{id}",
+        ),
+        JobKind(
+            name="video_agent",
+            create_path="/v3/video-agents",
+            status_path="/v3/video-agents/{id}",
+            id_field="session_id",
+            success=_DONE,
+            failure=_FAILED,
+            cancel_path="/v3/video-agents/{id}/stop",
+            app_path="/video-agent/{id}",
+        ),
+        JobKind(
+            name="video_translation",
+            create_path="/v3/video-translations",
+            status_path="/v3/video-translations/{id}",
+            id_field="video_translation_ids",
+            success=_DONE,
+            failure=_FAILED,
+            bulk_status_path="/v3/video-translations/statuses",
+            bulk_ids_param="video_translation_ids",
+            app_path="/video-translate/{id}",
+        ),
+        JobKind(
+            name="proofread",
+            create_path="/v3/video-translations/proofreads",
+            status_path="/v3/video-translations/proofreads/{id}",
+            id_field="proofread_ids",
+            success=_DONE,
+            failure=_FAILED,
+            app_path="/video-translate/proofread/{id}",
+        ),
+        JobKind(
+            name="lipsync",
+            create_path="/v3/lipsyncs",
+            status_path="/v3/lipsyncs/{id}",
+            id_field="lipsync_id",
+            success=_DONE,
+            failure=_FAILED,
+            bulk_status_path="/v3/lipsyncs/statuses",
+            bulk_ids_param="lipsync_ids",
+            app_path="/lipsync/{id}",
+        ),
+        JobKind(
+            name="avatar",
+            create_path="/v3/avatars",
+            status_path="/v3/avatars/looks/{id}",
+            id_field="avatar_item.id",
+            success=_DONE,
+            failure=_FAILED,
+            app_path="/avatars/{id}",
+        ),
+        JobKind(
+            name="voice_clone",
+            create_path="/v3/voices/clone",
+            status_path="/v3/voices/{id}",
+            id_field="voice_clone_id",
+            success=frozenset({"complete", "completed"}),
+            failure=_FAILED,
+        ),
+    )
+}
+
+
+def job_kind(name: str) -> JobKind:
+    """The job kind called ``name``; the error lists the known kinds."""
+    try:
+        return JOB_KINDS[name]
+    except KeyError:
+        raise ValueError(f"Unknown HeyGen job kind {name!r}; known kinds: {', '.join(sorted(JOB_KINDS))}") from None
+
+
+# Bulk status answers carry every kind's id in ``video_id``; HeyGen accepts up to 100 ids a request.
+BULK_ID_FIELD = "video_id"
+BULK_MAX_IDS = 100
+
+
+def _uses_bulk(kind: JobKind, job_ids: list[str]) -> bool:
+    return bool(kind.bulk_status_path and kind.bulk_ids_param) and len(job_ids) > 1
+
+
+def status_requests(kind: JobKind, job_ids: list[str]) -> list[tuple[str, dict[str, str] | None]]:
+    """The GETs (path, query) reading the status of ``job_ids``: bulk where HeyGen can, else one per id."""
+    if _uses_bulk(kind, job_ids):
+        assert kind.bulk_status_path and kind.bulk_ids_param
+        return [
+            (kind.bulk_status_path, {kind.bulk_ids_param: ",".join(job_ids[i : i + BULK_MAX_IDS])})
+            for i in range(0, len(job_ids), BULK_MAX_IDS)
+        ]
+    return [(kind.status_url_path(job_id), None) for job_id in job_ids]
+
+
+def statuses_from_responses(
+    kind: JobKind, job_ids: list[str], responses: Sequence[Mapping[str, Any]]
+) -> dict[str, JobStatus]:
+    """Read the answers of ``status_requests`` back into one status per requested id.
+
+    An id that a bulk answer reports as ``not_found`` (or leaves out) stays running: a job just created may
+    not be visible to the bulk endpoint yet, and the caller's deadline bounds the wait.
+    """
+    found: dict[str, JobStatus] = {}
+    if _uses_bulk(kind, job_ids):
+        for envelope in responses:
+            for item in envelope.get("data") or []:
+                item_id = item.get(BULK_ID_FIELD)
+                if item_id and item.get("status") != "not_found":
+                    found[item_id] = JobStatus.from_resource(kind, item_id, item)
+    else:
+        for job_id, envelope in zip(job_ids, responses, strict=True):
+            if isinstance(data := envelope.get("data"), Mapping):
+                found[job_id] = JobStatus.from_resource(kind, job_id, data)
+    return {
+        job_id: found.get(job_id) or JobStatus(kind=kind.name, job_id=job_id, status=None, state=JobState.RUNNING)
+        for job_id in job_ids
+    }
+
+
+def describe_changes(previous: Mapping[str, JobStatus], current: Mapping[str, JobStatus], elapsed: float) -> list[str]:
+    """One log line per job whose status or progress changed since the last look (not one per poll)."""
+    lines = []
+    for job_id, status in current.items():
+        before = previous.get(job_id)
+        if before is not None and (before.status, before.progress) == (status.status, status.progress):
+            continue
+        progress = f" ({status.progress:.0f}%)" if status.progress is not None else ""
+        lines.append(f"HeyGen {status.kind} {job_id}: {status.status or 'not visible yet'}{progress} at {elapsed:.0f}s")
+    return lines
+
+
+def jittered(interval: float, spread: float = 0.1) -> float:
+    """``interval`` +/- 10%, so that many waits started together do not poll in lockstep."""
+    return interval * random.uniform(1 - spread, 1 + spread)

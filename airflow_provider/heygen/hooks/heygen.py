@@ -1,0 +1,194 @@
+"""HeyGenHook: the Airflow adapter from a ``heygen`` connection to HeyGen clients.
+
+The connection's password is the API key; its host is the base URL (default ``https://api.heygen.com``, or
+the fake's URL in tests). Extras tune the client: ``timeout`` (seconds per request), ``max_retries`` and
+``max_retry_wait`` (the cap on any wait, including ``Retry-After``). HTTP, models and retries live in
+``airflow_provider.heygen.api``; the hook only builds clients and offers the typed operations on top.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+import httpx
+
+from airflow_provider.heygen._compat import BaseHook, aget_connection
+from airflow_provider.heygen.api.client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    AsyncHeyGenClient,
+    HeyGenClient,
+)
+from airflow_provider.heygen.api.errors import HeyGenError
+from airflow_provider.heygen.api.jobs import JobStatus, describe_changes, jittered
+from airflow_provider.heygen.api.operations import HeyGenOperations
+from airflow_provider.heygen.api.retries import RetryPolicy
+
+__all__ = ["HeyGenHook"]
+
+
+class HeyGenHook(BaseHook, HeyGenOperations):
+    """Interact with HeyGen's v3 API through a ``heygen`` Airflow connection.
+
+    :param heygen_conn_id: the connection holding the API key (password) and optionally the base URL (host).
+    :param timeout: seconds per HTTP request; overrides the connection's ``timeout`` extra.
+    :param retry: the retry policy; by default built from the connection's ``max_retries`` and
+        ``max_retry_wait`` extras.
+    """
+
+    conn_name_attr = "heygen_conn_id"
+    default_conn_name = "heygen_default"
+    conn_type = "heygen"
+    hook_name = "HeyGen"
+
+    def __init__(
+        self,
+        heygen_conn_id: str = default_conn_name,
+        *,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.heygen_conn_id = heygen_conn_id
+        self.timeout = timeout
+        self.retry = retry
+
+    # --- clients ---------------------------------------------------------------------------------------
+
+    @cached_property
+    def client(self) -> HeyGenClient:
+        """The synchronous client, built once from the connection."""
+        return HeyGenClient(**self._client_settings(self.get_connection(self.heygen_conn_id)))
+
+    def get_conn(self) -> HeyGenClient:
+        return self.client
+
+    async def get_async_conn(
+        self, *, http_client: httpx.AsyncClient | None = None, in_flight: Any = None
+    ) -> AsyncHeyGenClient:
+        """An async client; the connection is looked up without blocking the event loop.
+
+        Pass a shared ``http_client`` (and ``in_flight`` semaphore) to avoid a new connection pool per call.
+        """
+        connection = await aget_connection(self.heygen_conn_id)
+        return AsyncHeyGenClient(**self._client_settings(connection), http_client=http_client, in_flight=in_flight)
+
+    def _client_settings(self, connection: Any) -> dict[str, Any]:
+        """Client keyword arguments from a connection: key, base URL, timeout and retry policy."""
+        if not connection.password:
+            raise ValueError(
+                f"Connection {self.heygen_conn_id!r} has no API key: put the HeyGen API key in its password"
+            )
+        extra = connection.extra_dejson or {}
+        retry = self.retry
+        if retry is None:
+            defaults = RetryPolicy()
+            retry = RetryPolicy(
+                max_attempts=int(extra.get("max_retries", defaults.max_attempts - 1)) + 1,
+                max_wait=float(extra.get("max_retry_wait", defaults.max_wait)),
+            )
+        return {
+            "api_key": connection.password,
+            "base_url": self.base_url_of(connection),
+            "timeout": float(self.timeout or extra.get("timeout") or DEFAULT_TIMEOUT),
+            "retry": retry,
+        }
+
+    @staticmethod
+    def base_url_of(connection: Any) -> str:
+        """The API base URL of a connection: its host (a URL, or a name with schema/port), else HeyGen's."""
+        host = (connection.host or "").strip().rstrip("/")
+        if not host:
+            return DEFAULT_BASE_URL
+        if "://" in host:
+            return host
+        scheme = connection.schema or "https"
+        port = f":{connection.port}" if connection.port else ""
+        return f"{scheme}://{host}{port}"
+
+    # --- escape hatches and typed operations (HeyGenOperations) ---------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        files: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Call any HeyGen endpoint (``/v3/...``) with auth, retries and typed errors; return the envelope."""
+        return self.client.request(method, path, json=json, params=params, idempotency_key=idempotency_key, files=files)
+
+    def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Iterate every item of any cursor-paginated HeyGen list."""
+        return self.client.paginate(path, params)
+
+    def wait_for_jobs(
+        self,
+        kind: str,
+        job_ids: Sequence[str],
+        *,
+        poll_interval: float,
+        deadline: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> dict[str, JobStatus]:
+        """Poll until every job is terminal or ``deadline`` (epoch seconds) passes; return the last statuses.
+
+        Logs one line per state change, not one per poll. Used by operators that wait in the worker.
+        """
+        started = time.monotonic()
+        seen: dict[str, JobStatus] = {}
+        while True:
+            statuses = self.get_job_statuses(kind, job_ids)
+            for line in describe_changes(seen, statuses, time.monotonic() - started):
+                self.log.info("%s", line)
+            seen = statuses
+            remaining = deadline - time.time()
+            if all(status.state.is_terminal for status in statuses.values()) or remaining <= 0:
+                return statuses
+            sleep(min(jittered(poll_interval), remaining))
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Check the key with ``GET /v3/users/me``, which is not billed."""
+        try:
+            user = self.get_current_user()
+        except (HeyGenError, ValueError, httpx.HTTPError) as exc:
+            return False, f"HeyGen connection failed: {exc}"
+        who = user.username or user.email or "unknown user"
+        return True, f"Connected to HeyGen as {who} (billing: {user.billing_type or 'unknown'})"
+
+    # --- connection form -------------------------------------------------------------------------------
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Relabel and hide the connection form's fields (read by Airflow 2.x; 3.2+ reads provider info)."""
+        from airflow_provider.heygen.provider_info import UI_FIELD_BEHAVIOUR
+
+        return {
+            "hidden_fields": UI_FIELD_BEHAVIOUR["hidden-fields"],
+            "relabeling": UI_FIELD_BEHAVIOUR["relabeling"],
+            "placeholders": UI_FIELD_BEHAVIOUR["placeholders"],
+        }
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra form fields for Airflow 2.x's connection form (3.2+ reads ``conn-fields`` instead)."""
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import IntegerField, StringField
+        from wtforms.validators import NumberRange, Optional
+
+        # Airflow 2 forms support only string, integer, password and boolean fields: seconds go as strings.
+        return {
+            "timeout": StringField(lazy_gettext("Request timeout (s)"), widget=BS3TextFieldWidget()),
+            "max_retries": IntegerField(
+                lazy_gettext("Max retries"), widget=BS3TextFieldWidget(), validators=[Optional(), NumberRange(0)]
+            ),
+            "max_retry_wait": StringField(lazy_gettext("Max wait between retries (s)"), widget=BS3TextFieldWidget()),
+        }

@@ -1,0 +1,66 @@
+"""Provider metadata that Airflow reads through the ``apache_airflow_provider`` entry point.
+
+Kept import-free: the providers manager loads it in every Airflow process, so it must be cheap and can
+never fail (a broken ``package-name`` breaks every Airflow command in the environment).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PACKAGE_NAME = "airflow-provider-heygen"
+INTEGRATION = "HeyGen"
+HOOK_CLASS = "airflow_provider.heygen.hooks.heygen.HeyGenHook"
+
+# The connection form (Airflow 3.2+ reads these keys; 2.x asks the hook's methods, which reuse them).
+CONN_FIELDS: dict[str, Any] = {
+    "timeout": {
+        "label": "Request timeout (s)",
+        "schema": {"type": ["number", "null"], "default": 60, "minimum": 1},
+        "description": "Seconds one HTTP request may take.",
+    },
+    "max_retries": {
+        "label": "Max retries",
+        "schema": {"type": ["integer", "null"], "default": 5, "minimum": 0},
+        "description": "Retries of a failed call (429, and 5xx/connection errors where safe).",
+    },
+    "max_retry_wait": {
+        "label": "Max wait between retries (s)",
+        "schema": {"type": ["number", "null"], "default": 60, "minimum": 0},
+        "description": "Cap on any single wait, including HeyGen's Retry-After.",
+    },
+}
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["schema", "port", "login", "extra"],
+    "relabeling": {"host": "Base URL", "password": "API key"},
+    "placeholders": {
+        "host": "https://api.heygen.com",
+        "password": "HeyGen API key (Settings > API in app.heygen.com)",
+    },
+}
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Describe the provider to Airflow's providers manager."""
+    return {
+        "package-name": PACKAGE_NAME,
+        "name": "HeyGen",
+        "description": "Render, translate, lip-sync and voice videos with HeyGen's v3 API.",
+        "integrations": [
+            {
+                "integration-name": INTEGRATION,
+                "external-doc-url": "https://developers.heygen.com/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider.heygen.hooks.heygen"]}],
+        "connection-types": [
+            {
+                "connection-type": "heygen",
+                "hook-class-name": HOOK_CLASS,
+                "hook-name": "HeyGen",
+                "conn-fields": CONN_FIELDS,
+                "ui-field-behaviour": UI_FIELD_BEHAVIOUR,
+            }
+        ],
+    }

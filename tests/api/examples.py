@@ -1,0 +1,205 @@
+"""Realistic request bodies (API field names), shared by the model and the client contract tests."""
+
+from __future__ import annotations
+
+HTTPS = "https://cdn.example.com"
+
+# --- realistic request examples ----------------------------------------------------------------------
+
+AVATAR_FULL = {
+    "type": "avatar",
+    "avatar_id": "look_7f3c",
+    "script": "Welcome to the Q3 update. Revenue grew 12 percent.",
+    "voice_id": "voice_en_1",
+    "voice_settings": {
+        "speed": 1.1,
+        "pitch": -2,
+        "volume": 0.9,
+        "locale": "en-US",
+        "engine_settings": {
+            "engine_type": "elevenlabs",
+            "model": "eleven_v3",
+            "stability": 0.5,
+            "style": 0.2,
+        },
+    },
+    "title": "Q3 update",
+    "resolution": "1080p",
+    "aspect_ratio": "16:9",
+    "fit": "cover",
+    "background": {"type": "image", "url": f"{HTTPS}/office.jpg"},
+    "remove_background": True,
+    "caption": {"file_format": "srt", "style": "default"},
+    "engine": {"type": "avatar_v", "reference_look_id": "look_instant_1"},
+    "motion_prompt": "Gestures with the right hand while speaking",
+    "watermark": {
+        "image": {"type": "asset_id", "asset_id": "ast_logo"},
+        "opacity": 0.8,
+        "scale": 0.5,
+        "placement": {"position": "top_right", "offset_x": -0.02, "offset_y": 0.02},
+    },
+    "callback_url": "https://hooks.example.com/heygen",
+    "callback_id": "run-2026-07-01",
+}
+AVATAR_AUDIO = {
+    "type": "avatar",
+    "avatar_id": "look_7f3c",
+    "audio_asset_id": "ast_voiceover",
+    "engine": {"type": "avatar_iii"},
+    "output_format": "webm",
+    "aspect_ratio": "9:16",
+    "resolution": "4k",
+}
+IMAGE_VIDEO = {
+    "type": "image",
+    "image": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgoAAAANSUhEUg=="},
+    "script": "Hi, I am a drawing that talks.",
+    "voice_id": "voice_fish_1",
+    "voice_settings": {"engine_settings": {"engine_type": "fish", "model": "s2-pro", "similarity": 0.7}},
+    "expressiveness": "medium",
+    "motion_prompt": "Nods slowly",
+    "background": {"type": "color", "value": "#112233"},
+    "aspect_ratio": "1:1",
+}
+CINEMATIC = {
+    "type": "cinematic_avatar",
+    "prompt": "The host walks through a sunny market and greets the camera",
+    "avatar_id": ["look_1", "look_2"],
+    "references": [
+        {"type": "url", "url": f"{HTTPS}/market.mp4"},
+        {"type": "asset_id", "asset_id": "ast_stall"},
+    ],
+    "duration": 8,
+    "enhance_prompt": True,
+    "aspect_ratio": "9:16",
+    "resolution": "1080p",
+    "title": "Market teaser",
+}
+STUDIO = {
+    "type": "studio",
+    "scenes": [
+        {
+            "type": "avatar_video",
+            "input": {
+                "type": "avatar",
+                "avatar_id": "look_1",
+                "script": "First, the numbers.",
+                "voice_id": "voice_en_1",
+                "background": {"type": "color", "color": "#1a2b3c"},
+                "engine": {"type": "avatar_iv"},
+                "expressiveness": "high",
+            },
+        },
+        {
+            "type": "avatar_video",
+            "input": {
+                "type": "image",
+                "image": {"type": "url", "url": f"{HTTPS}/mascot.png"},
+                "audio_url": f"{HTTPS}/mascot.mp3",
+            },
+        },
+        {
+            "type": "image",
+            "source": {"type": "asset_id", "asset_id": "ast_chart"},
+            "script": "Here is the chart.",
+            "voice_id": "voice_en_1",
+            "voice_settings": {"speed": 0.9, "engine_settings": {"engine_type": "starfish"}},
+        },
+        {"type": "image", "source": {"type": "url", "url": f"{HTTPS}/title.jpg"}, "duration": 2.5},
+        {
+            "type": "video",
+            "source": {"type": "url", "url": f"{HTTPS}/b-roll.webm"},
+            "playback": {"volume": 0.3},
+        },
+    ],
+    "resolution": "720p",
+    "aspect_ratio": "16:9",
+    "caption": {"file_format": "srt"},
+    "watermark": {"image": {"type": "url", "url": f"{HTTPS}/logo.png"}},
+    "title": "Weekly report",
+    "callback_url": "https://hooks.example.com/heygen",
+    "callback_id": "weekly-27",
+}
+AGENT = {
+    "prompt": "A 45 second explainer of our new pricing page, friendly tone",
+    "mode": "chat",
+    "files": [
+        {"type": "url", "url": f"{HTTPS}/pricing.png"},
+        {"type": "asset_id", "asset_id": "ast_deck"},
+        {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0xLjQK"},
+    ],
+    "orientation": "portrait",
+    "avatar_id": "look_1",
+    "voice_id": "voice_en_1",
+    "style_id": "style_retro",
+    "brand_kit_id": "bk_1",
+    "callback_url": "https://hooks.example.com/agent",
+    "callback_id": "agent-1",
+    "incognito_mode": True,
+}
+TRANSLATION = {
+    "video": {"type": "url", "url": f"{HTTPS}/launch.mp4"},
+    "output_languages": ["Spanish (Spain)", "French"],
+    "mode": "precision",
+    "title": "Launch",
+    "folder_id": "fld_1",
+    "input_language": "English",
+    "speaker_num": 2,
+    "translate_audio_only": False,
+    "enable_caption": True,
+    "enable_dynamic_duration": True,
+    "enable_speech_enhancement": True,
+    "disable_music_track": False,
+    "enable_watermark": False,
+    "keep_the_same_format": True,
+    "start_time": 0,
+    "end_time": 90.5,
+    "audio": {"type": "asset_id", "asset_id": "ast_dub"},
+    "fps_mode": "cfr",
+    "srt": {"type": "url", "url": f"{HTTPS}/launch.srt"},
+    "srt_role": "input",
+    "brand_glossary_id": "bg_1",
+    "stock_voice_config": {"use_stock_voice": True, "preferred_stock_voice_ids": ["sv_1"]},
+    "callback_url": "https://hooks.example.com/translations",
+    "callback_id": "launch-es-fr",
+}
+PROOFREAD = {
+    "video": {"type": "asset_id", "asset_id": "ast_launch"},
+    "output_languages": ["German"],
+    "title": "Launch (DE) review",
+    "mode": "speed",
+    "srt": {"type": "asset_id", "asset_id": "ast_srt"},
+    "speaker_num": 1,
+    "folder_id": "fld_1",
+    "brand_voice_id": "bg_legacy",
+    "enable_video_stretching": True,
+    "enable_speech_enhancement": False,
+    "disable_music_track": True,
+    "keep_the_same_format": False,
+}
+LIPSYNC = {
+    "video": {"type": "url", "url": f"{HTTPS}/talk.mp4"},
+    "audio": {"type": "url", "url": f"{HTTPS}/new-talk.wav"},
+    "mode": "precision",
+    "title": "Fixed intro",
+    "folder_id": "fld_2",
+    "start_time": 1.5,
+    "end_time": 12,
+    "enable_caption": True,
+    "enable_dynamic_duration": False,
+    "enable_speech_enhancement": True,
+    "enable_watermark": False,
+    "disable_music_track": False,
+    "keep_the_same_format": True,
+    "fps_mode": "passthrough",
+    "callback_url": "https://hooks.example.com/lipsync",
+    "callback_id": "intro-fix",
+}
+SPEECH = {
+    "text": "<speak>Hello <break time='500ms'/> world</speak>",
+    "voice_id": "voice_starfish_1",
+    "input_type": "ssml",
+    "speed": 1.75,
+    "language": "en",
+    "locale": "en-GB",
+}

@@ -1,0 +1,353 @@
+"""HeyGenClient / AsyncHeyGenClient over a mocked transport: auth, envelopes, errors, retries, pagination."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import httpx
+import pytest
+import respx
+
+from airflow_provider.heygen import __version__
+from airflow_provider.heygen.api import errors
+from airflow_provider.heygen.api.client import AsyncHeyGenClient, HeyGenClient
+from airflow_provider.heygen.api.retries import RetryPolicy
+
+BASE = "https://api.test"
+KEY = "sk-live-secret-key-123"
+
+
+class FakeSleep:
+    """Records the waits instead of sleeping, and moves a fake clock forward by them."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self.now = 0.0
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self(seconds)
+
+    def clock(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sleep() -> FakeSleep:
+    return FakeSleep()
+
+
+@pytest.fixture
+def client(sleep: FakeSleep) -> HeyGenClient:
+    return HeyGenClient(KEY, base_url=BASE, sleep=sleep, clock=sleep.clock, retry=RetryPolicy(max_attempts=4))
+
+
+def envelope_error(status: int, code: str, message: str, param: str | None = None, **headers: str) -> httpx.Response:
+    error = {"code": code, "message": message, "doc_url": "https://developers.heygen.com/docs/error-codes"}
+    if param:
+        error["param"] = param
+    return httpx.Response(status, json={"error": error}, headers=headers)
+
+
+@respx.mock(base_url=BASE)
+def test_auth_header_and_user_agent_are_sent(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    route = respx_mock.get("/v3/users/me").respond(json={"data": {"username": "ada"}})
+    assert client.request("GET", "/v3/users/me") == {"data": {"username": "ada"}}
+    sent = route.calls.last.request
+    assert sent.headers["x-api-key"] == KEY
+    assert sent.headers["user-agent"].startswith(f"airflow-provider-heygen/{__version__} ")
+
+
+@respx.mock(base_url=BASE)
+def test_api_key_never_reaches_logs_errors_or_repr(
+    respx_mock: respx.MockRouter, client: HeyGenClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    respx_mock.get("/v3/videos/v1").mock(
+        side_effect=[
+            envelope_error(503, "internal_error", "busy"),
+            envelope_error(401, "unauthorized", "bad key"),
+        ]
+    )
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(errors.AuthenticationError) as info:
+        client.request("GET", "/v3/videos/v1")
+    assert "retry 1/3" in caplog.text  # the retry was logged...
+    assert KEY not in caplog.text  # ...without the key
+    assert KEY not in str(info.value)
+    assert KEY not in repr(info.value)
+    assert KEY not in repr(client)
+
+
+@respx.mock(base_url=BASE)
+def test_429_waits_retry_after_seconds(respx_mock: respx.MockRouter, client: HeyGenClient, sleep: FakeSleep) -> None:
+    respx_mock.post("/v3/videos").mock(
+        side_effect=[
+            envelope_error(429, "rate_limit_exceeded", "slow down", **{"Retry-After": "7"}),
+            httpx.Response(200, json={"data": {"video_id": "v1", "status": "waiting"}}),
+        ]
+    )
+    body = client.request("POST", "/v3/videos", json={"type": "avatar"})  # 429 is retried even without a key
+    assert body["data"]["video_id"] == "v1"
+    assert sleep.waits == [7.0]
+
+
+@respx.mock(base_url=BASE)
+def test_retry_after_http_date_is_honoured(
+    respx_mock: respx.MockRouter, client: HeyGenClient, sleep: FakeSleep
+) -> None:
+    when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    respx_mock.get("/v3/users/me").mock(
+        side_effect=[
+            envelope_error(429, "rate_limit_exceeded", "later", **{"Retry-After": when}),
+            httpx.Response(200, json={"data": {}}),
+        ]
+    )
+    client.request("GET", "/v3/users/me")
+    assert len(sleep.waits) == 1
+    assert 27 <= sleep.waits[0] <= 30
+
+
+@respx.mock(base_url=BASE)
+def test_retry_after_is_capped_by_policy(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
+    capped = HeyGenClient(KEY, base_url=BASE, sleep=sleep, clock=sleep.clock, retry=RetryPolicy(max_wait=5))
+    respx_mock.get("/v3/users/me").mock(
+        side_effect=[
+            envelope_error(429, "rate_limit_exceeded", "x", **{"Retry-After": "3600"}),
+            httpx.Response(200, json={"data": {}}),
+        ]
+    )
+    capped.request("GET", "/v3/users/me")
+    assert sleep.waits == [5.0]
+
+
+@respx.mock(base_url=BASE)
+def test_concurrency_429_is_its_own_error_with_retry_after(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
+    once = HeyGenClient(KEY, base_url=BASE, sleep=sleep, retry=RetryPolicy(max_attempts=1))
+    respx_mock.post("/v3/videos").respond(
+        429,
+        json={"error": {"code": "rate_limit_exceeded", "message": "Concurrent job limit of 10 reached"}},
+        headers={"Retry-After": "12", "X-Request-Id": "req-9"},
+    )
+    with pytest.raises(errors.ConcurrencyLimitError) as info:
+        once.request("POST", "/v3/videos", json={})
+    assert info.value.retry_after == 12.0
+    assert info.value.request_id == "req-9"
+    assert sleep.waits == []
+
+
+@respx.mock(base_url=BASE)
+def test_5xx_is_retried_on_get(respx_mock: respx.MockRouter, client: HeyGenClient, sleep: FakeSleep) -> None:
+    route = respx_mock.get("/v3/videos/v1").mock(
+        side_effect=[
+            httpx.Response(502, text="<html>bad gateway</html>"),
+            httpx.Response(500),
+            httpx.Response(200, json={"data": {"id": "v1"}}),
+        ]
+    )
+    assert client.request("GET", "/v3/videos/v1")["data"]["id"] == "v1"
+    assert route.call_count == 3
+    assert len(sleep.waits) == 2
+    assert 0.25 <= sleep.waits[0] <= 0.5 and 0.5 <= sleep.waits[1] <= 1.0  # exponential backoff, jittered
+
+
+@respx.mock(base_url=BASE)
+def test_5xx_is_not_retried_on_post_without_idempotency_key(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    route = respx_mock.post("/v3/videos").respond(500, json={"error": {"code": "internal_error", "message": "boom"}})
+    with pytest.raises(errors.ServerError) as info:
+        client.request("POST", "/v3/videos", json={})
+    assert route.call_count == 1
+    assert info.value.status_code == 500 and info.value.code == "internal_error"
+
+
+@respx.mock(base_url=BASE)
+def test_5xx_is_retried_on_post_with_idempotency_key(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    route = respx_mock.post("/v3/videos").mock(
+        side_effect=[httpx.Response(503), httpx.Response(200, json={"data": {"video_id": "v1"}})]
+    )
+    client.request("POST", "/v3/videos", json={}, idempotency_key="run-1")
+    assert route.call_count == 2
+    assert all(call.request.headers["idempotency-key"] == "run-1" for call in route.calls)
+
+
+@respx.mock(base_url=BASE)
+def test_request_in_progress_conflict_waits_and_retries(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    route = respx_mock.post("/v3/videos").mock(
+        side_effect=[
+            envelope_error(409, "request_in_progress", "first request still running"),
+            httpx.Response(200, json={"data": {"video_id": "v1"}}),
+        ]
+    )
+    assert client.request("POST", "/v3/videos", json={}, idempotency_key="k1")["data"]["video_id"] == "v1"
+    assert route.call_count == 2
+
+
+@respx.mock(base_url=BASE)
+def test_connect_error_is_retried_even_for_post(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    route = respx_mock.post("/v3/videos").mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.Response(200, json={"data": {"video_id": "v1"}})]
+    )
+    client.request("POST", "/v3/videos", json={})
+    assert route.call_count == 2
+
+
+@respx.mock(base_url=BASE)
+def test_read_error_on_post_without_key_is_not_retried(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    route = respx_mock.post("/v3/videos").mock(side_effect=httpx.ReadError("dropped"))
+    with pytest.raises(errors.HeyGenConnectionError) as info:
+        client.request("POST", "/v3/videos", json={})
+    assert route.call_count == 1
+    assert info.value.request_sent
+
+
+@respx.mock(base_url=BASE)
+def test_read_timeout_on_get_is_retried_then_raised_as_timeout(
+    respx_mock: respx.MockRouter, client: HeyGenClient
+) -> None:
+    route = respx_mock.get("/v3/videos/v1").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(errors.HeyGenTimeoutError):
+        client.request("GET", "/v3/videos/v1")
+    assert route.call_count == 4  # max_attempts
+
+
+@respx.mock(base_url=BASE)
+def test_malformed_json_on_get_is_retried(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    respx_mock.get("/v3/videos/v1").mock(
+        side_effect=[
+            httpx.Response(200, text='{"data": {"id"'),
+            httpx.Response(200, json={"data": {"id": "v1"}}),
+        ]
+    )
+    assert client.request("GET", "/v3/videos/v1")["data"]["id"] == "v1"
+
+
+@respx.mock(base_url=BASE)
+def test_deadline_stops_retries_instead_of_sleeping_past_it(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
+    bounded = HeyGenClient(
+        KEY, base_url=BASE, sleep=sleep, clock=sleep.clock, retry=RetryPolicy(max_attempts=10, deadline=20)
+    )
+    route = respx_mock.get("/v3/users/me").respond(429, headers={"Retry-After": "8"})
+    with pytest.raises(errors.RateLimitError):
+        bounded.request("GET", "/v3/users/me")
+    assert sleep.waits == [8.0, 8.0]  # a third wait would end at 24 s > 20 s
+    assert route.call_count == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"),
+    [
+        pytest.param(400, "invalid_parameter", errors.BadRequestError, id="400"),
+        pytest.param(401, "unauthorized", errors.AuthenticationError, id="401"),
+        pytest.param(402, "insufficient_credit", errors.InsufficientCreditError, id="402"),
+        pytest.param(403, "forbidden", errors.PermissionDeniedError, id="403"),
+        pytest.param(404, "not_found", errors.NotFoundError, id="404"),
+        pytest.param(409, "conflict", errors.ConflictError, id="409"),
+        pytest.param(413, "payload_too_large", errors.PayloadTooLargeError, id="413"),
+    ],
+)
+@respx.mock(base_url=BASE)
+def test_4xx_maps_to_typed_error_and_is_not_retried(
+    respx_mock: respx.MockRouter,
+    client: HeyGenClient,
+    status: int,
+    code: str,
+    expected: type[errors.APIStatusError],
+) -> None:
+    route = respx_mock.post("/v3/videos").mock(
+        return_value=envelope_error(status, code, "script is too long", param="script", **{"X-Request-Id": "req-1"})
+    )
+    with pytest.raises(expected) as info:
+        client.request("POST", "/v3/videos", json={}, idempotency_key="k")
+    error = info.value
+    assert type(error) is expected
+    assert (error.status_code, error.code, error.param, error.request_id) == (status, code, "script", "req-1")
+    assert "param: script" in str(error) and "req-1" in str(error) and "POST /v3/videos" in str(error)
+    assert route.call_count == 1
+
+
+@respx.mock(base_url=BASE)
+def test_gateway_error_without_envelope_is_classified_by_status(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
+    once = HeyGenClient(KEY, base_url=BASE, sleep=sleep, retry=RetryPolicy(max_attempts=1))
+    respx_mock.get("/v3/users/me").respond(504, text="<html>Gateway Timeout</html>")
+    with pytest.raises(errors.ServerError) as info:
+        once.request("GET", "/v3/users/me")
+    assert info.value.code is None and info.value.status_code == 504
+
+
+@respx.mock(base_url=BASE)
+def test_error_envelope_on_200_raises(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    respx_mock.get("/v3/users/me").respond(200, json={"data": None, "error": {"code": "not_found", "message": "gone"}})
+    with pytest.raises(errors.APIStatusError, match="gone"):
+        client.request("GET", "/v3/users/me")
+
+
+def three_pages(respx_mock: respx.MockRouter) -> respx.Route:
+    pages = {
+        None: {"data": [{"id": "a"}, {"id": "b"}], "has_more": True, "next_token": "t2"},
+        "t2": {"data": [{"id": "c"}], "has_more": True, "next_token": "t3"},
+        "t3": {"data": [{"id": "d"}], "has_more": False, "next_token": None},
+    }
+    return respx_mock.get("/v3/videos").mock(
+        side_effect=lambda request: httpx.Response(200, json=pages[request.url.params.get("token")])
+    )
+
+
+@respx.mock(base_url=BASE)
+def test_paginate_follows_next_token_across_three_pages(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    route = three_pages(respx_mock)
+    assert [item["id"] for item in client.paginate("/v3/videos", {"limit": 2})] == ["a", "b", "c", "d"]
+    assert [call.request.url.params.get("token") for call in route.calls] == [None, "t2", "t3"]
+    assert all(call.request.url.params["limit"] == "2" for call in route.calls)
+
+
+@respx.mock(base_url=BASE)
+async def test_async_paginate_and_429_wait(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
+    three_pages(respx_mock)
+    respx_mock.get("/v3/users/me").mock(
+        side_effect=[
+            envelope_error(429, "rate_limit_exceeded", "x", **{"Retry-After": "2"}),
+            httpx.Response(200, json={"data": {"u": 1}}),
+        ]
+    )
+    async with AsyncHeyGenClient(KEY, base_url=BASE, sleep=sleep.asleep, clock=sleep.clock) as aclient:
+        assert [item["id"] async for item in aclient.paginate("/v3/videos")] == ["a", "b", "c", "d"]
+        assert (await aclient.request("GET", "/v3/users/me"))["data"] == {"u": 1}
+    assert sleep.waits == [2.0]
+
+
+def test_invalid_idempotency_key_is_rejected_before_sending() -> None:
+    with respx.mock(base_url=BASE, assert_all_called=False) as mock:
+        route = mock.post("/v3/videos")
+        with pytest.raises(ValueError, match="idempotency_key"):
+            HeyGenClient(KEY, base_url=BASE).request("POST", "/v3/videos", json={}, idempotency_key="bad key!")
+        assert not route.called
+
+
+def test_missing_api_key_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="API key is required"):
+        HeyGenClient("", base_url=BASE)
+
+
+def test_error_tree_is_pinned() -> None:
+    assert issubclass(errors.ConcurrencyLimitError, errors.RateLimitError)
+    for cls in (
+        errors.BadRequestError,
+        errors.AuthenticationError,
+        errors.RateLimitError,
+        errors.ServerError,
+    ):
+        assert issubclass(cls, errors.APIStatusError) and issubclass(cls, errors.HeyGenError)
+    assert issubclass(errors.HeyGenTimeoutError, errors.HeyGenConnectionError)
+    assert not issubclass(errors.HeyGenConnectionError, errors.APIStatusError)
+    for domain in (
+        errors.JobFailedError,
+        errors.JobTimeoutError,
+        errors.BudgetExceededError,
+        errors.InvalidRequestError,
+    ):
+        assert issubclass(domain, errors.HeyGenError) and not issubclass(domain, errors.APIStatusError)
+    assert issubclass(errors.InvalidRequestError, ValueError)

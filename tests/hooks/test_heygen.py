@@ -1,0 +1,135 @@
+"""HeyGenHook: connection -> clients, test_connection, escape hatches, and the key kept out of sight."""
+
+from __future__ import annotations
+
+import json
+import logging
+from types import SimpleNamespace
+
+import httpx
+import pytest
+import respx
+
+from airflow_provider.heygen.api.errors import InvalidRequestError, NotFoundError
+from airflow_provider.heygen.hooks.heygen import HeyGenHook
+
+KEY = "hg-secret-key-xyz"
+BASE = "http://heygen.test:8080"
+
+
+@pytest.fixture(autouse=True)
+def heygen_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = {"conn_type": "heygen", "password": KEY, "host": BASE, "extra": {"timeout": 12, "max_retries": 2}}
+    monkeypatch.setenv("AIRFLOW_CONN_HEYGEN_DEFAULT", json.dumps(conn))
+
+
+def test_client_is_built_from_the_connection() -> None:
+    client = HeyGenHook().get_conn()
+    assert client.base_url == BASE
+    assert client.timeout.read == 12
+    assert client.retry.max_attempts == 3
+    assert KEY not in repr(client)
+
+
+def test_uri_form_extras_arrive_as_strings_and_still_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_HEYGEN_URI", f"heygen://:{KEY}@heygen.test:9000/?timeout=7&max_retry_wait=3")
+    client = HeyGenHook("heygen_uri").get_conn()
+    assert client.timeout.read == 7
+    assert client.retry.max_wait == 3
+    assert client.base_url == "https://heygen.test:9000"
+
+
+@pytest.mark.parametrize(
+    ("host", "schema", "port", "expected"),
+    [
+        pytest.param(None, None, None, "https://api.heygen.com", id="default"),
+        pytest.param("", None, None, "https://api.heygen.com", id="empty"),
+        pytest.param("http://127.0.0.1:8000/", None, None, "http://127.0.0.1:8000", id="full-url"),
+        pytest.param("api.heygen.com", None, None, "https://api.heygen.com", id="bare-host"),
+        pytest.param("localhost", "http", 8000, "http://localhost:8000", id="host-schema-port"),
+    ],
+)
+def test_base_url_of(host: str | None, schema: str | None, port: int | None, expected: str) -> None:
+    assert HeyGenHook.base_url_of(SimpleNamespace(host=host, schema=schema, port=port)) == expected
+
+
+def test_missing_key_names_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_NOKEY", json.dumps({"conn_type": "heygen", "host": BASE}))
+    with pytest.raises(ValueError, match="'nokey' has no API key"):
+        HeyGenHook("nokey").get_conn()
+
+
+@respx.mock(base_url=BASE)
+def test_test_connection_reports_the_account(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get("/v3/users/me").respond(
+        json={"data": {"username": "ada", "email": "ada@example.com", "billing_type": "wallet"}}
+    )
+    assert HeyGenHook().test_connection() == (True, "Connected to HeyGen as ada (billing: wallet)")
+    assert route.calls.last.request.headers["x-api-key"] == KEY
+
+
+@respx.mock(base_url=BASE)
+def test_test_connection_failure_is_a_message_without_the_key(
+    respx_mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    respx_mock.get("/v3/users/me").respond(401, json={"error": {"code": "unauthorized", "message": "API key invalid"}})
+    ok, message = HeyGenHook().test_connection()
+    assert not ok
+    assert "401" in message and "unauthorized" in message
+    assert KEY not in message and KEY not in caplog.text
+
+
+@respx.mock(base_url=BASE)
+def test_request_and_paginate_escape_hatches(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get("/v3/brand-kits").mock(
+        side_effect=[
+            httpx.Response(200, json={"data": [{"id": 1}], "has_more": True, "next_token": "n"}),
+            httpx.Response(200, json={"data": [{"id": 2}], "has_more": False, "next_token": None}),
+        ]
+    )
+    post = respx_mock.post("/v3/templates/t1").respond(json={"data": {"video_id": "v9"}})
+    hook = HeyGenHook()
+    assert [item["id"] for item in hook.paginate("/v3/brand-kits")] == [1, 2]
+    assert hook.request("POST", "/v3/templates/t1", json={"title": "x"}, idempotency_key="k-1")["data"] == {
+        "video_id": "v9"
+    }
+    assert post.calls.last.request.headers["idempotency-key"] == "k-1"
+    respx_mock.get("/v3/videos/nope").respond(404, json={"error": {"code": "not_found", "message": "no video"}})
+    with pytest.raises(NotFoundError):
+        hook.request("GET", "/v3/videos/nope")
+
+
+@respx.mock(base_url=BASE, assert_all_called=False)
+def test_typed_create_rejects_bad_input_before_any_http(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.post("/v3/videos")
+    with pytest.raises(InvalidRequestError, match="script"):
+        HeyGenHook().create_video({"type": "avatar", "avatar_id": "a1", "script": "x" * 5001, "voice_id": "v"})
+    assert not route.called
+
+
+@respx.mock(base_url=BASE)
+def test_typed_create_sends_an_idempotency_key(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.post("/v3/videos").respond(json={"data": {"video_id": "v1", "status": "waiting"}})
+    created = HeyGenHook().create_video({"type": "avatar", "avatar_id": "a1", "script": "Hello", "voice_id": "v"})
+    assert created.video_id == "v1"
+    assert route.calls.last.request.headers["idempotency-key"]
+
+
+@respx.mock(base_url=BASE)
+async def test_async_client_looks_up_the_connection_inside_the_event_loop(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.get("/v3/videos/statuses").respond(
+        json={"data": [{"video_id": "a", "status": "completed"}, {"video_id": "b", "status": "processing"}]}
+    )
+    client = await HeyGenHook().get_async_conn()
+    async with client:
+        statuses = await client.get_job_statuses("video", ["a", "b"])
+    assert statuses["a"].state.is_success and not statuses["b"].state.is_terminal
+
+
+def test_legacy_form_methods_share_the_provider_info_behaviour() -> None:
+    behaviour = HeyGenHook.get_ui_field_behaviour()
+    assert behaviour["relabeling"]["password"] == "API key"
+    assert "login" in behaviour["hidden_fields"]
