@@ -1,4 +1,4 @@
-"""Test-wide Airflow settings: set before anything imports airflow (a private AIRFLOW_HOME, sqlite, no examples)."""
+"""Test-wide Airflow settings, set before anything imports airflow: a private AIRFLOW_HOME and sqlite DB."""
 
 from __future__ import annotations
 
@@ -13,3 +13,70 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).parent / "dags")
 os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
+
+# Imported only after the environment above is set.
+import dataclasses  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+from airflow_provider.heygen.testing import FakeHeyGen  # noqa: E402
+from tests.contract.schemas import ContractCheck  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """A migrated metadata DB (sqlite in the private AIRFLOW_HOME), which dag.test() needs."""
+    from airflow.utils import db
+
+    db.initdb()
+
+
+class _Relay:
+    """The session server's hook, handing each answer to the current test's ``ContractCheck``."""
+
+    target: ContractCheck | None = None
+
+    def __call__(self, method: str, path: str, status: int, body: Any) -> None:
+        if self.target is not None:
+            self.target(method, path, status, body)
+
+
+_RELAY = _Relay()
+
+
+@pytest.fixture(scope="session")
+def session_fake() -> Iterator[FakeHeyGen]:
+    with FakeHeyGen(clock_speed=0.0, seed=7, on_response=_RELAY) as fake:
+        yield fake
+
+
+@pytest.fixture
+def contract() -> ContractCheck:
+    return ContractCheck()
+
+
+@pytest.fixture
+def make_fake(session_fake: FakeHeyGen, contract: ContractCheck) -> Iterator[Callable[..., FakeHeyGen]]:
+    """Reset the session's fake with these config options (a frozen clock unless ``clock_speed`` is given);
+    fails the test if an answer broke HeyGen's schemas."""
+    pristine = dataclasses.replace(session_fake.state.config)
+
+    def make(*, clock_speed: float = 0.0, **options: Any) -> FakeHeyGen:
+        session_fake.state.config = dataclasses.replace(pristine, **options)
+        session_fake.clock_speed = clock_speed
+        session_fake.reset()
+        return session_fake
+
+    _RELAY.target = contract
+    yield make
+    _RELAY.target = None
+    session_fake.state.config = pristine
+    session_fake.clock_speed = 0.0
+    assert not contract.violations, "answers that break HeyGen's schemas:\n" + "\n".join(contract.violations)
+
+
+@pytest.fixture
+def fake(make_fake: Callable[..., FakeHeyGen]) -> FakeHeyGen:
+    return make_fake()

@@ -1,0 +1,96 @@
+"""``heygen-fake-api``: run the fake HeyGen v3 API standalone (demos, local DAG runs, other tools' tests)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="heygen-fake-api",
+        description="Serve an offline fake of HeyGen's v3 API. Prints its URL, then runs until interrupted.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
+    parser.add_argument("--api-key", default="fake-heygen-api-key", help="the only API key accepted")
+    parser.add_argument(
+        "--job-seconds",
+        type=float,
+        default=1.0,
+        help="fake seconds of processing per second of output (default 1)",
+    )
+    parser.add_argument(
+        "--concurrency-limit",
+        type=int,
+        default=10,
+        help="running jobs allowed at once; 0 for no cap (default 10)",
+    )
+    parser.add_argument("--rate-limit", type=int, default=0, help="requests per minute per key; 0 for none (default)")
+    parser.add_argument(
+        "--clock-speed", type=float, default=1.0, help="fake seconds per wall second, e.g. 60 (default 1)"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="seed ids and faults for a repeatable run")
+    parser.add_argument("--wallet-credits", type=float, default=1000.0, help="starting wallet balance (default 1000)")
+    parser.add_argument(
+        "--url-ttl",
+        type=float,
+        default=7 * 24 * 3600.0,
+        help="file URL lifetime in fake seconds (default 7 days)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="'[METHOD ]PATH:KIND:RATE'",
+        help="inject a fault, e.g. 'POST /v3/videos:500:0.5', 'GET /v3/videos/*:drop:0.1', "
+        "'* /v3/*:slow=2:0.2', 'POST /v3/videos:fail=rendering_failed:1'; repeatable",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the fake, print its URL and the Airflow connection, and serve until SIGINT/SIGTERM."""
+    args = _parser().parse_args(argv)
+    from .fake.faults import parse_fault
+    from .fake.server import FakeHeyGen
+
+    try:
+        faults = [parse_fault(spec) for spec in args.fault]
+    except ValueError as error:
+        _parser().error(str(error))
+    fake = FakeHeyGen(
+        host=args.host,
+        port=args.port,
+        api_key=args.api_key,
+        job_seconds=args.job_seconds,
+        concurrency_limit=args.concurrency_limit or None,
+        rate_limit=args.rate_limit or None,
+        clock_speed=args.clock_speed,
+        seed=args.seed,
+        wallet_credits=args.wallet_credits,
+        url_ttl=args.url_ttl,
+    )
+    for fault in faults:
+        fake.state.faults.add(fault)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    with fake:
+        print(f"HeyGen fake API listening on {fake.url}", flush=True)
+        print(f"AIRFLOW_CONN_HEYGEN_DEFAULT='{fake.airflow_conn_env()}'", flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

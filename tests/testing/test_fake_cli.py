@@ -1,0 +1,72 @@
+"""The ``heygen-fake-api`` console script, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+SCRIPT = Path(sys.executable).with_name("heygen-fake-api")
+
+
+@pytest.fixture
+def start_cli() -> Iterator[Callable[..., tuple[str, dict[str, str]]]]:
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(*args: str) -> tuple[str, dict[str, str]]:
+        process = subprocess.Popen(
+            [str(SCRIPT), "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        processes.append(process)
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        connection = json.loads(process.stdout.readline().split("=", 1)[1].strip("'\n"))
+        return url, connection
+
+    yield start
+    for process in processes:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def test_the_cli_serves_the_api_and_prints_the_connection(
+    start_cli: Callable[..., tuple[str, dict[str, str]]],
+) -> None:
+    url, connection = start_cli("--api-key", "cli-key", "--wallet-credits", "42")
+
+    assert connection == {"conn_type": "heygen", "password": "cli-key", "host": url}
+    me = httpx.get(f"{url}/v3/users/me", headers={"x-api-key": "cli-key"})
+    assert me.json()["data"]["wallet"]["remaining_balance"] == 42
+    assert httpx.get(f"{url}/v3/users/me", headers={"x-api-key": "other"}).status_code == 401
+
+
+def test_the_cli_applies_faults_and_limits(start_cli: Callable[..., tuple[str, dict[str, str]]]) -> None:
+    url, _ = start_cli("--fault", "GET /v3/users/me:503:1", "--rate-limit", "2", "--seed", "1")
+    headers = {"x-api-key": "fake-heygen-api-key"}
+
+    assert [httpx.get(f"{url}/v3/users/me", headers=headers).status_code for _ in range(3)] == [503, 503, 429]
+
+
+def test_a_bad_fault_spec_exits_with_usage_error() -> None:
+    result = subprocess.run([str(SCRIPT), "--fault", "nonsense"], capture_output=True, text=True, timeout=30)
+
+    assert result.returncode == 2
+    assert "RATE" in result.stderr
+
+
+def test_the_module_runs_with_python_dash_m() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow_provider.heygen.testing.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 0
+    assert "--job-seconds" in result.stdout
