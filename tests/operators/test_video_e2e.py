@@ -1,0 +1,47 @@
+"""HeyGenCreateVideoOperator end to end: dag.test() against the fake, in both waiting modes."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from airflow_provider.heygen.testing import FakeHeyGen
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("airflow_db")]
+
+
+def run(dag_id: str):
+    module = importlib.import_module("tests.dags.heygen_video_dags")
+    dag = {"heygen_video_sync": module.video_sync, "heygen_video_deferrable": module.video_deferrable}[dag_id]
+    return dag.test()
+
+
+def xcom(dagrun, task_id: str, key: str = "return_value"):
+    (ti,) = [ti for ti in dagrun.get_task_instances() if ti.task_id == task_id]
+    return ti.xcom_pull(task_ids=task_id, key=key)
+
+
+@pytest.mark.parametrize("dag_id", ["heygen_video_sync", "heygen_video_deferrable"])
+def test_video_dag_renders_once_and_returns_outputs(heygen: FakeHeyGen, dag_id: str) -> None:
+    dagrun = run(dag_id)
+    assert dagrun.state == "success"
+    (job,) = heygen.jobs("video")
+    assert "Airflow shipped" in job.request["script"]  # the request was templated
+    result = xcom(dagrun, "render")
+    assert result["status"] == "succeeded" and result["job_ids"] == [job.id]
+    (video,) = result["jobs"]
+    assert video["video_id"] == job.id and video["video_url"] and video["duration"]
+    assert video["credits"] == pytest.approx(heygen.credits_spent)
+
+
+@pytest.mark.parametrize("dag_id", ["heygen_video_sync", "heygen_video_deferrable"])
+def test_a_try_that_fails_after_submitting_is_retried_without_a_second_render(heygen: FakeHeyGen, dag_id: str) -> None:
+    # The status reads right after the submit fail until the first try gives up (2 attempts a call);
+    # the second try submits with the same key and must get the same video back.
+    heygen.inject("error", "/v3/videos/*", method="GET", status=500, times=2)
+    dagrun = run(dag_id)
+    assert dagrun.state == "success"
+    assert len(heygen.jobs("video")) == 1
+    creates = heygen.requests_to("POST", "/v3/videos")
+    assert len(creates) >= 2 and len({r.headers.get("idempotency-key") for r in creates}) == 1
