@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 
 _HOME = Path(tempfile.mkdtemp(prefix="heygen-airflow-home-"))
@@ -13,9 +14,13 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).parent / "dags")
 os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
+if version("apache-airflow").startswith("2."):
+    # Airflow 2 refuses sqlite with its LocalExecutor (a sensor's reschedule check loads the executor).
+    os.environ["AIRFLOW__CORE__EXECUTOR"] = "SequentialExecutor"
 
 # Imported only after the environment above is set.
 import dataclasses  # noqa: E402
+import json  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -80,3 +85,12 @@ def make_fake(session_fake: FakeHeyGen, contract: ContractCheck) -> Iterator[Cal
 @pytest.fixture
 def fake(make_fake: Callable[..., FakeHeyGen]) -> FakeHeyGen:
     return make_fake()
+
+
+@pytest.fixture
+def heygen(fake: FakeHeyGen, monkeypatch: pytest.MonkeyPatch) -> FakeHeyGen:
+    """The fake, with a running clock, as the ``heygen_default`` connection (one retry per call, short waits)."""
+    fake.clock_speed = 50.0
+    connection = {**json.loads(fake.airflow_conn_env()), "extra": {"max_retries": 1, "max_retry_wait": 0.2}}
+    monkeypatch.setenv("AIRFLOW_CONN_HEYGEN_DEFAULT", json.dumps(connection))
+    return fake

@@ -7,6 +7,7 @@ import pytest
 from airflow_provider.heygen.api.jobs import (
     JOB_KINDS,
     JobState,
+    job_ids_from,
     job_kind,
     status_requests,
     statuses_from_responses,
@@ -99,3 +100,18 @@ def test_single_resource_answer_carries_progress_and_failure() -> None:
 def test_every_kind_has_an_app_link_or_none() -> None:
     assert JOB_KINDS["video"].app_url("v1") == "https://app.heygen.com/videos/v1"
     assert JOB_KINDS["voice_clone"].app_url("x") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param(["a", "b"], ["a", "b"], id="list"),
+        pytest.param("a", ["a"], id="one-id"),
+        pytest.param("a, b", ["a", "b"], id="comma-separated"),
+        pytest.param("['a', 'b']", ["a", "b"], id="rendered-list"),
+        pytest.param({"kind": "video", "job_ids": ["a"]}, ["a"], id="operator-result"),
+        pytest.param("", [], id="empty"),
+    ],
+)
+def test_job_ids_from_template_and_xcom_values(value: object, expected: list[str]) -> None:
+    assert job_ids_from(value) == expected

@@ -8,13 +8,14 @@ never disagree about what is terminal.
 
 from __future__ import annotations
 
+import ast
 import enum
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["JOB_KINDS", "JobKind", "JobState", "JobStatus", "job_kind"]
+__all__ = ["JOB_KINDS", "JobKind", "JobState", "JobStatus", "job_ids_from", "job_kind"]
 
 APP_URL = "https://app.heygen.com"
 
@@ -255,3 +256,19 @@ def describe_changes(previous: Mapping[str, JobStatus], current: Mapping[str, Jo
 def jittered(interval: float, spread: float = 0.1) -> float:
     """``interval`` +/- 10%, so that many waits started together do not poll in lockstep."""
     return interval * random.uniform(1 - spread, 1 + spread)
+
+
+def job_ids_from(value: Any) -> list[str]:
+    """Job ids from what a template or XCom gives: a list, one id, ``"a, b"``, a rendered list, or a result dict.
+
+    A result dict is what the job operators return (its ``job_ids``); a rendered list is the string Jinja makes
+    of a list (``"['v_1', 'v_2']"``) when the DAG does not render native objects.
+    """
+    if isinstance(value, Mapping):
+        return job_ids_from(value.get("job_ids") or [])
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return job_ids_from(ast.literal_eval(text))
+        return [part.strip().strip("'\"") for part in text.split(",") if part.strip()]
+    return [str(job_id) for job_id in value]

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 
 from airflow_provider.heygen._compat import BaseSensorOperator, Context, default_deferrable
-from airflow_provider.heygen.api.jobs import job_kind
+from airflow_provider.heygen.api.jobs import job_ids_from, job_kind
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.links import HeyGenJobLink
 from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent
@@ -22,7 +22,8 @@ class HeyGenJobSensor(BaseSensorOperator):
 
     :param kind: ``video``, ``video_agent``, ``video_translation``, ``proofread``, ``lipsync``, ``avatar`` or
         ``voice_clone``.
-    :param job_ids: one id or a list (templated; e.g. ``"{{ ti.xcom_pull('render', key='heygen_job_ids') }}"``).
+    :param job_ids: one id, a list, or a job operator's result (templated; e.g.
+        ``"{{ ti.xcom_pull('render', key='heygen_job_ids') }}"``).
     :param heygen_conn_id: the ``heygen`` connection.
     :param deferrable: wait in the triggerer (default ``[operators] default_deferrable``); otherwise ``mode``
         (``poke`` or ``reschedule``) decides. ``poke_interval`` and ``timeout`` apply in every mode.
@@ -56,9 +57,7 @@ class HeyGenJobSensor(BaseSensorOperator):
         return HeyGenHook(self.heygen_conn_id)
 
     def _ids(self) -> list[str]:
-        if isinstance(self.job_ids, str):
-            return [part.strip() for part in self.job_ids.split(",") if part.strip()]
-        return [str(job_id) for job_id in self.job_ids]
+        return job_ids_from(self.job_ids)
 
     def execute(self, context: Context) -> Any:
         if not self.deferrable:

@@ -1,0 +1,187 @@
+"""HeyGenJobTrigger and its shared poller, run in an event loop against the fake over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from airflow_provider.heygen.api.errors import InvalidTriggerEventError, JobFailedError, JobTimeoutError
+from airflow_provider.heygen.api.jobs import JobState, JobStatus
+from airflow_provider.heygen.testing import FakeHeyGen
+from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent
+from airflow_provider.heygen.triggers.poller import StatusPoller
+
+AVATAR = {"type": "avatar", "avatar_id": "look_1", "voice_id": "voice_1", "script": "one two three four five"}
+
+
+@pytest.fixture
+def heygen(fake: FakeHeyGen, monkeypatch: pytest.MonkeyPatch) -> FakeHeyGen:
+    connection = {**json.loads(fake.airflow_conn_env()), "extra": {"max_retries": 0}}
+    monkeypatch.setenv("AIRFLOW_CONN_HEYGEN_DEFAULT", json.dumps(connection))
+    return fake
+
+
+def create_videos(fake: FakeHeyGen, count: int) -> list[str]:
+    import httpx
+
+    with httpx.Client(base_url=fake.url, headers={"x-api-key": fake.api_key}) as http:
+        return [http.post("/v3/videos", json=AVATAR).json()["data"]["video_id"] for _ in range(count)]
+
+
+def trigger(
+    job_ids: list[str], *, kind: str = "video", seconds: float = 30, interval: float = 0.05
+) -> HeyGenJobTrigger:
+    return HeyGenJobTrigger("heygen_default", kind, job_ids, interval, time.time() + seconds)
+
+
+async def first_event(trig: HeyGenJobTrigger) -> dict:
+    events = [event async for event in trig.run()]
+    assert len(events) == 1, "a trigger yields exactly one event"
+    return events[0].payload
+
+
+def test_serialize_round_trip_carries_only_plain_values(heygen: FakeHeyGen) -> None:
+    original = HeyGenJobTrigger("heygen_default", "video_translation", ["a", "b"], 10, 1_800_000_000.5, False)
+    path, kwargs = original.serialize()
+    assert path == "airflow_provider.heygen.triggers.job.HeyGenJobTrigger"
+    assert json.loads(json.dumps(kwargs)) == kwargs  # JSON-plain: it is stored in the metadata DB
+    assert heygen.api_key not in json.dumps(kwargs)
+    rebuilt = HeyGenJobTrigger(**kwargs)
+    assert rebuilt.serialize() == (path, kwargs)
+
+
+async def test_success_event_once_every_job_completed(heygen: FakeHeyGen) -> None:
+    ids = create_videos(heygen, 2)
+    heygen.clock_speed = 200.0
+    payload = await first_event(trigger(ids))
+    assert payload["status"] == "success"
+    assert payload["job_ids"] == ids and set(payload["statuses"].values()) == {"completed"}
+
+
+async def test_failed_job_gives_a_failed_event_with_heygens_reason(heygen: FakeHeyGen) -> None:
+    heygen.inject("job_failure", "/v3/videos", method="POST", times=1, failure_code="download_failed")
+    ids = create_videos(heygen, 2)
+    heygen.clock_speed = 200.0
+    event = JobEvent.from_payload(await first_event(trigger(ids)))
+    assert event.status == "failed"
+    assert event.failures[ids[0]]["failure_code"] == "download_failed"
+    with pytest.raises(JobFailedError, match="download_failed"):
+        event.raise_for_status()
+
+
+async def test_deadline_gives_a_timeout_event(heygen: FakeHeyGen) -> None:
+    ids = create_videos(heygen, 1)  # the clock is frozen: it never finishes
+    started = time.monotonic()
+    event = JobEvent.from_payload(await first_event(trigger(ids, seconds=0.5)))
+    assert event.status == "timeout"
+    assert time.monotonic() - started < 5
+    with pytest.raises(JobTimeoutError):
+        event.raise_for_status()
+
+
+async def test_many_ids_are_polled_through_the_bulk_endpoint(heygen: FakeHeyGen) -> None:
+    heygen.concurrency_limit = None
+    ids = create_videos(heygen, 150)
+    heygen.clock_speed = 500.0
+    payload = await first_event(trigger(ids, interval=0.2))
+    assert payload["status"] == "success"
+    assert not heygen.requests_to("GET", f"/v3/videos/{ids[0]}")  # no per-job GET
+    bulk = heygen.requests_to("GET", "/v3/videos/statuses")
+    assert bulk and all(len(r.query.split("%2C")) <= 100 for r in bulk)
+
+
+async def test_many_triggers_in_one_loop_share_one_poller(heygen: FakeHeyGen) -> None:
+    heygen.concurrency_limit = None
+    ids = create_videos(heygen, 30)
+    heygen.clock_speed = 100.0
+    triggers = [trigger([job_id], interval=0.3) for job_id in ids]
+    payloads = await asyncio.gather(*(first_event(t) for t in triggers))
+    assert {p["status"] for p in payloads} == {"success"}
+    per_job = [r for r in heygen.requests if r.path.startswith("/v3/videos/v_")]
+    assert not per_job, "waiting triggers must not poll one GET per job"
+    # Each round asks about every waiting id at once: far fewer requests than triggers x rounds.
+    assert len(heygen.requests_to("GET", "/v3/videos/statuses")) < len(ids) * 2
+
+
+async def test_transient_errors_are_tolerated_within_the_deadline(heygen: FakeHeyGen) -> None:
+    ids = create_videos(heygen, 2)
+    heygen.inject("error", "/v3/videos/statuses", method="GET", status=503, times=3)
+    heygen.clock_speed = 200.0
+    assert (await first_event(trigger(ids)))["status"] == "success"
+
+
+async def test_a_4xx_poll_fails_fast_with_an_error_event(heygen: FakeHeyGen, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HEYGEN_DEFAULT",
+        json.dumps({"conn_type": "heygen", "password": "wrong-key", "host": heygen.url}),
+    )
+    started = time.monotonic()
+    payload = await first_event(trigger(["v_1", "v_2"], seconds=60))
+    assert payload["status"] == "error" and "401" in payload["message"]
+    assert "wrong-key" not in json.dumps(payload)
+    assert time.monotonic() - started < 10
+
+
+async def test_run_never_raises_even_for_a_missing_connection(heygen: FakeHeyGen) -> None:
+    payload = await first_event(HeyGenJobTrigger("no_such_conn", "video", ["v_1"], 0.05, time.time() + 5))
+    assert payload["status"] == "error"
+
+
+async def test_cancelled_trigger_takes_its_ids_back(heygen: FakeHeyGen) -> None:
+    ids = create_videos(heygen, 1)
+    task = asyncio.ensure_future(first_event(trigger(ids, seconds=60)))
+    await asyncio.sleep(0.3)
+    poller = StatusPoller.for_running_loop("heygen_default", "video")
+    assert poller._watches
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not poller._watches
+
+
+async def test_on_kill_stops_an_agent_session_and_is_idempotent(heygen: FakeHeyGen) -> None:
+    import httpx
+
+    with httpx.Client(base_url=heygen.url, headers={"x-api-key": heygen.api_key}) as http:
+        session = http.post("/v3/video-agents", json={"prompt": "A launch video"}).json()["data"]["session_id"]
+    trig = trigger([session], kind="video_agent")
+    await trig.on_kill()
+    await trig.on_kill()
+    assert len(heygen.requests_to("POST", f"/v3/video-agents/{session}/stop")) == 2
+    assert heygen.job(session).status == "failed"
+
+
+async def test_on_kill_does_nothing_when_disabled_or_not_cancellable(heygen: FakeHeyGen) -> None:
+    await HeyGenJobTrigger("heygen_default", "video_agent", ["s_1"], 1, time.time() + 5, cancel_on_kill=False).on_kill()
+    await trigger(["v_1"]).on_kill()
+    assert not [r for r in heygen.requests if r.method == "POST"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param(None, id="none"),
+        pytest.param({"status": "done", "kind": "video", "job_ids": []}, id="unknown-status"),
+        pytest.param({"status": "success", "job_ids": ["v"]}, id="no-kind"),
+        pytest.param({"status": "success", "kind": "video", "job_ids": "v"}, id="ids-not-a-list"),
+    ],
+)
+def test_malformed_events_are_rejected(payload: object) -> None:
+    with pytest.raises(InvalidTriggerEventError):
+        JobEvent.from_payload(payload)
+
+
+def test_event_from_statuses() -> None:
+    def status(job_id: str, state: JobState, raw: str) -> JobStatus:
+        return JobStatus(kind="video", job_id=job_id, status=raw, state=state)
+
+    done = {"a": status("a", JobState.SUCCEEDED, "completed")}
+    assert JobEvent.from_statuses("video", done).status == "success"
+    mixed = {**done, "b": status("b", JobState.FAILED, "failed")}
+    assert JobEvent.from_statuses("video", mixed).status == "failed"
+    running = {**done, "c": status("c", JobState.RUNNING, "processing")}
+    assert JobEvent.from_statuses("video", running, timed_out=True).status == "timeout"
+    assert JobEvent.from_payload(JobEvent.from_statuses("video", mixed).to_payload()).failures.keys() == {"b"}
