@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV := $(PYTHON) -m uv
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint pytest demo lock clean
+.PHONY: test lint pytest demo lock clean bench
 
 test: lint pytest
 
@@ -43,3 +43,7 @@ lock:
 
 clean:
 	rm -rf .venvs .pytest_cache .mypy_cache .ruff_cache demo-output
+
+# Triggerer CPU per waiting job: naive per-trigger polling vs the shared bulk poller (prints numbers, asserts none).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/trigger_wait.py $(BENCH_ARGS)
