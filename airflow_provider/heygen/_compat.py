@@ -22,11 +22,15 @@ if TYPE_CHECKING or AIRFLOW_V_3:
         Context,
         ObjectStoragePath,
     )
-    from airflow.sdk.exceptions import AirflowFailException, TaskDeferred
+    from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, TaskDeferred
     from airflow.sdk.execution_time.xcom import XCom
 else:  # Airflow 2.10 / 2.11
     from airflow.datasets import Dataset as Asset  # type: ignore[no-redef]
-    from airflow.exceptions import AirflowFailException, TaskDeferred  # type: ignore[no-redef]
+    from airflow.exceptions import (  # type: ignore[no-redef]
+        AirflowFailException,
+        AirflowNotFoundException,
+        TaskDeferred,
+    )
     from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
     from airflow.io.path import ObjectStoragePath  # type: ignore[no-redef]
     from airflow.models import (  # type: ignore[no-redef]
@@ -56,6 +60,7 @@ __all__ = [
     "AIRFLOW_V_3",
     "AIRFLOW_V_3_3",
     "AirflowFailException",
+    "AirflowNotFoundException",
     "Asset",
     "BaseHook",
     "BaseOperator",

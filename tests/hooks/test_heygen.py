@@ -133,3 +133,9 @@ def test_legacy_form_methods_share_the_provider_info_behaviour() -> None:
     behaviour = HeyGenHook.get_ui_field_behaviour()
     assert behaviour["relabeling"]["password"] == "API key"
     assert "login" in behaviour["hidden_fields"]
+
+
+def test_retry_deadline_bounds_the_connections_policy() -> None:
+    client = HeyGenHook(retry_deadline=15).get_conn()
+    assert client.retry.deadline == 15
+    assert client.retry.max_attempts == 3  # still from the connection's max_retries

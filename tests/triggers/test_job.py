@@ -125,9 +125,11 @@ async def test_a_4xx_poll_fails_fast_with_an_error_event(heygen: FakeHeyGen, mon
     assert time.monotonic() - started < 10
 
 
-async def test_run_never_raises_even_for_a_missing_connection(heygen: FakeHeyGen) -> None:
-    payload = await first_event(HeyGenJobTrigger("no_such_conn", "video", ["v_1"], 0.05, time.time() + 5))
-    assert payload["status"] == "error"
+async def test_run_never_raises_and_a_missing_connection_fails_fast(heygen: FakeHeyGen) -> None:
+    started = time.monotonic()
+    payload = await first_event(HeyGenJobTrigger("no_such_conn", "video", ["v_1"], 30, time.time() + 300))
+    assert payload["status"] == "error" and "no_such_conn" in payload["message"]
+    assert time.monotonic() - started < 10
 
 
 async def test_cancelled_trigger_takes_its_ids_back(heygen: FakeHeyGen) -> None:

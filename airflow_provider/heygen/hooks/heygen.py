@@ -8,6 +8,7 @@ the fake's URL in tests). Extras tune the client: ``timeout`` (seconds per reque
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -37,6 +38,8 @@ class HeyGenHook(BaseHook, HeyGenOperations):
     :param timeout: seconds per HTTP request; overrides the connection's ``timeout`` extra.
     :param retry: the retry policy; by default built from the connection's ``max_retries`` and
         ``max_retry_wait`` extras.
+    :param retry_deadline: seconds one call may spend retrying, at most (e.g. so that a deferrable operator
+        defers on a busy account instead of holding its worker through long ``Retry-After`` waits).
     """
 
     conn_name_attr = "heygen_conn_id"
@@ -50,12 +53,14 @@ class HeyGenHook(BaseHook, HeyGenOperations):
         *,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
+        retry_deadline: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.heygen_conn_id = heygen_conn_id
         self.timeout = timeout
         self.retry = retry
+        self.retry_deadline = retry_deadline
 
     # --- clients ---------------------------------------------------------------------------------------
 
@@ -91,6 +96,8 @@ class HeyGenHook(BaseHook, HeyGenOperations):
                 max_attempts=int(extra.get("max_retries", defaults.max_attempts - 1)) + 1,
                 max_wait=float(extra.get("max_retry_wait", defaults.max_wait)),
             )
+        if self.retry_deadline is not None:
+            retry = dataclasses.replace(retry, deadline=self.retry_deadline)
         return {
             "api_key": connection.password,
             "base_url": self.base_url_of(connection),

@@ -42,6 +42,8 @@ __all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_TIMEOUT", "HeyGenJobOperator", "ide
 #: HeyGen's own advice: renders take minutes; poll every 30 s and allow well over 30 minutes.
 DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_TIMEOUT = timedelta(hours=2)
+#: How long one HeyGen call of a deferrable operator may retry in the worker before the error surfaces.
+DEFERRABLE_RETRY_DEADLINE = 30.0
 _KEY_NAMESPACE = uuid.UUID("6f1c2b8e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
 
 
@@ -104,7 +106,8 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
 
     @cached_property
     def hook(self) -> HeyGenHook:
-        return HeyGenHook(self.heygen_conn_id)
+        # Deferrable tasks should not hold a worker through long Retry-After waits: they defer instead.
+        return HeyGenHook(self.heygen_conn_id, retry_deadline=DEFERRABLE_RETRY_DEADLINE if self.deferrable else None)
 
     # --- what each operator defines --------------------------------------------------------------------
 

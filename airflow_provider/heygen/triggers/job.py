@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider.heygen._compat import AirflowNotFoundException
 from airflow_provider.heygen.api.errors import (
     APIStatusError,
     HeyGenError,
@@ -106,12 +107,12 @@ class JobEvent:
 
 
 def is_permanent(error: BaseException) -> bool:
-    """Whether a poll error will not go away by asking again (a 4xx other than 429, a bad connection)."""
+    """Whether a poll error will not go away by asking again (a 4xx other than 429, a missing connection)."""
     if isinstance(error, RateLimitError):
         return False
     if isinstance(error, APIStatusError):
         return 400 <= error.status_code < 500
-    return isinstance(error, ValueError | LookupError)
+    return isinstance(error, AirflowNotFoundException | ValueError)
 
 
 class HeyGenJobTrigger(BaseTrigger):
