@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV := $(PYTHON) -m uv
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint pytest demo lock clean bench
+.PHONY: test lint pytest demo lock clean bench docs
 
 test: lint pytest
 
@@ -47,3 +47,6 @@ clean:
 # Triggerer CPU per waiting job: naive per-trigger polling vs the shared bulk poller (prints numbers, asserts none).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/trigger_wait.py $(BENCH_ARGS)
+
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
