@@ -84,3 +84,22 @@ def test_airflow_cli_lists_provider_and_heygen_connection_type() -> None:
     hooks = airflow_cli_json("providers", "hooks")
     heygen = [h for h in hooks if h.get("connection_type") == "heygen"]
     assert heygen and heygen[0]["class"] == "airflow_provider.heygen.hooks.heygen.HeyGenHook"
+
+
+def test_every_fixed_public_name_is_registered_and_imports() -> None:
+    info = get_provider_info()
+    operators = {m for item in info["operators"] for m in item["python-modules"]}
+    fixed = {
+        "video": "HeyGenCreateVideoOperator",
+        "agent": "HeyGenVideoAgentOperator",
+        "translation": "HeyGenTranslateVideoOperator",
+        "lipsync": "HeyGenLipsyncOperator",
+        "speech": "HeyGenTextToSpeechOperator",
+        "assets": "HeyGenUploadAssetOperator",
+        "avatar": "HeyGenCreateAvatarOperator",
+        "download": "HeyGenDownloadOperator",
+    }
+    for module, name in fixed.items():
+        assert f"airflow_provider.heygen.operators.{module}" in operators
+        assert hasattr(importlib.import_module(f"airflow_provider.heygen.operators.{module}"), name)
+    assert info["extra-links"] == ["airflow_provider.heygen.links.HeyGenJobLink"]

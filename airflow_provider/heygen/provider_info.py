@@ -11,6 +11,7 @@ from typing import Any
 PACKAGE_NAME = "airflow-provider-heygen"
 INTEGRATION = "HeyGen"
 HOOK_CLASS = "airflow_provider.heygen.hooks.heygen.HeyGenHook"
+OPERATOR_MODULES = ("video", "agent", "translation", "lipsync", "speech", "assets", "avatar", "download")
 
 # The connection form (Airflow 3.2+ reads these keys; 2.x asks the hook's methods, which reuse them).
 CONN_FIELDS: dict[str, Any] = {
@@ -54,6 +55,15 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "hooks": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider.heygen.hooks.heygen"]}],
+        "operators": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": [f"airflow_provider.heygen.operators.{name}" for name in OPERATOR_MODULES],
+            }
+        ],
+        "sensors": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider.heygen.sensors.job"]}],
+        "triggers": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider.heygen.triggers.job"]}],
+        "extra-links": ["airflow_provider.heygen.links.HeyGenJobLink"],
         "connection-types": [
             {
                 "connection-type": "heygen",

@@ -7,18 +7,92 @@ model first, so a bad input raises ``InvalidRequestError`` before any HTTP call,
 
 from __future__ import annotations
 
+import hashlib
+import html
+import logging
+import os
+import re
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Protocol, TypeVar, cast
 
+import httpx
 from pydantic import ValidationError
 
 from . import models as m
-from .errors import MalformedResponseError
+from .errors import (
+    APIStatusError,
+    ConflictError,
+    HeyGenConnectionError,
+    HeyGenError,
+    InvalidRequestError,
+    MalformedResponseError,
+    PermissionDeniedError,
+    error_from_response,
+)
 from .jobs import JobStatus, job_kind, status_requests, statuses_from_responses
+from .retries import RetryPolicy, is_retryable, wait_seconds
 
 _R = TypeVar("_R", bound=m.ResponseModel)
+
+log = logging.getLogger("airflow_provider.heygen.api")
+
+#: Presigned storage (upload and download URLs) is not the API: its own timeouts and a short retry policy.
+STORAGE_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+STORAGE_RETRY = RetryPolicy(max_attempts=3, initial_backoff=0.5, max_backoff=5.0, max_wait=10.0)
+CHUNK_BYTES = 1024 * 1024
+#: Direct uploads started at most by one ``upload_asset_file`` call (each after storage refused the last).
+DIRECT_UPLOAD_ROUNDS = 3
+
+
+class SupportsOpen(Protocol):
+    """A file that can be opened for reading: ``pathlib.Path`` or Airflow's ``ObjectStoragePath``."""
+
+    @property
+    def name(self) -> str: ...
+
+    def open(self, mode: str = ...) -> Any: ...
+
+
+def storage_error(response: httpx.Response) -> APIStatusError:
+    """The typed error of a non-2xx answer from presigned storage (S3-style XML ``<Code>``/``<Message>``).
+
+    The response must have been read. Only the URL's path is kept: its query carries the signature.
+    """
+    error = error_from_response(response)
+    found = {
+        tag: html.unescape(match.group(1))
+        for tag in ("Code", "Message")
+        if (match := re.search(rf"<{tag}>([^<]*)</{tag}>", response.text))
+    }
+    return type(error)(
+        found.get("Message") or error.message,
+        status_code=error.status_code,
+        code=found.get("Code") or error.code,
+        request_id=response.headers.get("x-amz-request-id") or error.request_id,
+        method=error.method,
+        path=error.path,
+        retry_after=error.retry_after,
+    )
+
+
+def storage_connection_error(method: str, url: str, exc: httpx.TransportError) -> HeyGenConnectionError:
+    """A transport failure talking to presigned storage, naming the URL's path but not its signature."""
+    path = httpx.URL(url).path
+    return HeyGenConnectionError(f"{method} {path}: {type(exc).__name__}: {exc}")
+
+
+def iter_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The rest of a binary stream in chunks of at most ``size`` bytes."""
+    while chunk := stream.read(size):
+        yield chunk
+
+
+def _upload_type(filename: str, content_type: str | None) -> str:
+    """The MIME type to declare for a direct upload: ``check_upload``'s type rule without its 32 MB rule."""
+    return m.check_upload(filename, 0, content_type)
 
 
 def _key(idempotency_key: str | None) -> str:
@@ -231,6 +305,104 @@ class HeyGenOperations:
 
     def get_asset(self, asset_id: str) -> m.AssetDetail:
         return self._get(f"/v3/assets/{asset_id}", m.AssetDetail)
+
+    def create_direct_upload(
+        self, request: m.DirectUploadRequest | Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> m.DirectUpload:
+        """Start a presigned upload (any size): an asset id, and the URL and headers to PUT the bytes with."""
+        body = m.DirectUploadRequest.parse(request)
+        return self._create("/v3/assets/direct-uploads", body, m.DirectUpload, idempotency_key)
+
+    def put_direct_upload(self, upload: m.DirectUpload, file: SupportsOpen, size_bytes: int) -> None:
+        """PUT a file's bytes to a direct upload's presigned ``upload_url``, streamed, ``upload_headers`` verbatim.
+
+        The URL is HeyGen's storage, not the API: the request carries no API key. Connection errors and 5xx
+        are retried from the first byte (a PUT is idempotent); a 403 means the URL expired or was used up.
+        """
+        headers = {**(upload.upload_headers or {}), "content-length": str(size_bytes)}
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with file.open("rb") as stream, httpx.Client(timeout=STORAGE_TIMEOUT) as http:
+                    response = http.put(upload.upload_url, content=iter_chunks(stream), headers=headers)
+                    response.read()
+            except httpx.TransportError as exc:
+                error: HeyGenError = storage_connection_error("PUT", upload.upload_url, exc)
+            else:
+                if response.is_success:
+                    return
+                error = storage_error(response)
+            if attempt >= STORAGE_RETRY.max_attempts or not is_retryable(
+                error, method="PUT", has_idempotency_key=False
+            ):
+                raise error
+            wait = wait_seconds(error, attempt, STORAGE_RETRY)
+            log.warning("Upload of asset %s failed (%s); retry in %.1fs", upload.asset_id, error, wait)
+            time.sleep(wait)
+
+    def complete_direct_upload(
+        self, asset_id: str, *, checksum_sha256: str | None = None, idempotency_key: str | None = None
+    ) -> m.Asset:
+        """Finalise a direct upload once its bytes are stored; repeating it returns the same asset."""
+        path = f"/v3/assets/{asset_id}/complete"
+        body = {"checksum_sha256": checksum_sha256} if checksum_sha256 else {}
+        envelope = self.request("POST", path, json=body, idempotency_key=_key(idempotency_key))
+        return _parse(m.Asset, envelope, "POST", path)
+
+    def upload_asset_file(
+        self,
+        file: str | os.PathLike[str] | SupportsOpen,
+        *,
+        filename: str | None = None,
+        content_type: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> m.Asset:
+        """Upload a local path or ``ObjectStoragePath`` of any size: multipart up to 32 MB, else a direct upload.
+
+        Type (by ``content_type``, else the file name) and emptiness are checked before any HTTP call. A large
+        file is read twice, streamed both times: once for its size and SHA-256 (which storage then enforces),
+        once for the PUT. With the same ``idempotency_key``, a retry gets the asset of the first call: HeyGen
+        replays the create, and a completed upload answers its PUT with 403 but its completion with the asset.
+        An upload whose URL expired before any byte arrived is started afresh, under a key derived from it.
+        """
+        source = cast("SupportsOpen", Path(file)) if isinstance(file, str | os.PathLike) else file
+        name = filename or source.name or "upload"
+        with source.open("rb") as stream:
+            head = stream.read(m.ASSET_MAX_BYTES + 1)
+            digest, size = hashlib.sha256(head), len(head)
+            if size > m.ASSET_MAX_BYTES:
+                for chunk in iter_chunks(stream):
+                    digest.update(chunk)
+                    size += len(chunk)
+        if not size:
+            raise InvalidRequestError([f"file: {name!r} is empty"], model="AssetUpload")
+        if size <= m.ASSET_MAX_BYTES:
+            return self.upload_asset(head, filename=name, content_type=content_type, idempotency_key=idempotency_key)
+        del head
+        request = m.DirectUploadRequest(
+            filename=name,
+            content_type=_upload_type(name, content_type),
+            size_bytes=size,
+            checksum_sha256=digest.hexdigest(),
+        )
+        key, refused = _key(idempotency_key), None
+        for _ in range(DIRECT_UPLOAD_ROUNDS):
+            upload = self.create_direct_upload(request, idempotency_key=key)
+            try:
+                self.put_direct_upload(upload, source, size)
+            except PermissionDeniedError as exc:
+                refused = exc
+                try:  # an earlier call with this key may have completed this upload already
+                    return self.complete_direct_upload(upload.asset_id, checksum_sha256=request.checksum_sha256)
+                except ConflictError:  # no: the URL expired (or was refused) before any byte arrived
+                    log.info("Storage refused the upload of asset %s (%s); starting a new one", upload.asset_id, exc)
+                key = f"{key[:200]}-{upload.asset_id}"
+                continue
+            log.info("Uploaded %s (%d bytes) to asset %s; completing it", name, size, upload.asset_id)
+            return self.complete_direct_upload(upload.asset_id, checksum_sha256=request.checksum_sha256)
+        assert refused is not None
+        raise refused
 
     # --- avatars -----------------------------------------------------------------------------------
 

@@ -1,0 +1,53 @@
+"""HeyGenLipsyncOperator: put new audio on a video and re-animate the speaker's lips."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from airflow_provider.heygen.api import credits
+from airflow_provider.heygen.api import models as m
+from airflow_provider.heygen.operators.base import HeyGenJobOperator
+
+__all__ = ["LIPSYNC_OUTPUT_FIELDS", "HeyGenLipsyncOperator"]
+
+#: What a finished lipsync's result keeps (URLs are presigned and expire: download with a fresh GET).
+LIPSYNC_OUTPUT_FIELDS = ("status", "video_url", "caption_url", "duration", "failure_code", "failure_message")
+
+
+class HeyGenLipsyncOperator(HeyGenJobOperator):
+    """Lip-sync a video to new audio with ``POST /v3/lipsyncs`` and (by default) wait for it.
+
+    ``request`` is a ``LipsyncRequest`` or a dict with its fields: ``video`` and ``audio`` (each
+    ``{"type": "url", "url"}`` or ``{"type": "asset_id", "asset_id"}``), ``mode`` (``speed``/``precision``),
+    ``start_time``/``end_time``, ``enable_caption``, ... Returns (to XCom) ``{"kind", "job_ids", "status",
+    "credits", "jobs": [{"lipsync_id", "status", "video_url", "caption_url", "duration", "credits",
+    "failure_code", "failure_message"}]}``; the id goes to ``heygen_job_ids`` right after submitting. A retried
+    try sends the same ``Idempotency-Key`` and gets the first try's lipsync back; if that one failed, it
+    submits anew.
+
+    :param source_duration: the length in seconds of what is lip-synced (the audio's, else the video's).
+        HeyGen prices lipsyncs per second, so without it (or an ``end_time``) the estimate is unknown and
+        ``max_credits`` cannot be checked before submitting.
+    """
+
+    job_kind = "lipsync"
+
+    def __init__(self, *, source_duration: float | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if source_duration is not None and source_duration < 0:
+            raise ValueError(f"source_duration must be >= 0 seconds, got {source_duration}")
+        self.source_duration = source_duration
+
+    def parse_request(self) -> m.RequestModel:
+        return m.LipsyncRequest.parse(self.request)
+
+    def estimate(self, body: m.RequestModel) -> credits.CreditEstimate:
+        return credits.estimate(self.job_kind, body.to_body(), source_seconds=self.source_duration)
+
+    def create(self, body: m.RequestModel, idempotency_key: str) -> list[str]:
+        request = cast("m.LipsyncRequest", body)
+        return [self.hook.create_lipsync(request, idempotency_key=idempotency_key).lipsync_id]
+
+    def describe_job(self, job_id: str, resource: Mapping[str, Any], body: m.RequestModel) -> dict[str, Any]:
+        return {"lipsync_id": job_id, **{name: resource.get(name) for name in LIPSYNC_OUTPUT_FIELDS}}

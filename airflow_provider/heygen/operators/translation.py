@@ -1,0 +1,378 @@
+"""HeyGenTranslateVideoOperator: dub one video into N languages, optionally through an SRT proofread first."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+from airflow_provider.heygen._compat import Context
+from airflow_provider.heygen.api import credits
+from airflow_provider.heygen.api import models as m
+from airflow_provider.heygen.api.errors import InvalidRequestError
+from airflow_provider.heygen.api.jobs import JobState, job_ids_from
+from airflow_provider.heygen.operators.base import HeyGenJobOperator
+from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent
+
+__all__ = [
+    "PROOFREAD_IDS_XCOM_KEY",
+    "TRANSLATION_OUTPUT_FIELDS",
+    "HeyGenTranslateVideoOperator",
+    "by_language",
+    "proofread_requests",
+    "step_key",
+]
+
+PROOFREAD = "proofread"
+#: XCom key under which the proofread ids are pushed as soon as they exist (to review or resume them).
+PROOFREAD_IDS_XCOM_KEY = "heygen_proofread_ids"
+#: What a finished translation's result keeps (URLs are presigned and expire: download with a fresh GET).
+TRANSLATION_OUTPUT_FIELDS = (
+    "status",
+    "video_url",
+    "audio_url",
+    "srt_caption_url",
+    "vtt_caption_url",
+    "duration",
+    "failure_code",
+    "failure_message",
+)
+# Translation field -> its name in the proofread request (POST .../proofreads) or the generate request.
+_PROOFREAD_FIELDS = {
+    **{
+        name: name
+        for name in (
+            "video",
+            "output_languages",
+            "title",
+            "mode",
+            "srt",
+            "speaker_num",
+            "folder_id",
+            "brand_glossary_id",
+            "brand_voice_id",
+            "enable_speech_enhancement",
+            "disable_music_track",
+            "keep_the_same_format",
+        )
+    },
+    "enable_dynamic_duration": "enable_video_stretching",
+}
+_GENERATE_FIELDS = {
+    "enable_caption": "captions",
+    "translate_audio_only": "translate_audio_only",
+    "callback_url": "callback_url",
+    "callback_id": "callback_id",
+}
+
+
+def step_key(key: str, step: str, item: str = "") -> str:
+    """The idempotency key of one step of a multi-request submit, derived from the task's key.
+
+    Every try derives the same key for the same step (and item: a language or a proofread id, hashed so that
+    the key keeps to HeyGen's ``[A-Za-z0-9_-:.]`` alphabet), so a retried try gets HeyGen's replay.
+    """
+    suffix = f"-{hashlib.sha256(item.encode()).hexdigest()[:12]}" if item else ""
+    return f"{key}:{step}{suffix}"
+
+
+def proofread_requests(
+    body: m.VideoTranslationRequest, default_title: str
+) -> tuple[m.ProofreadRequest, m.ProofreadGenerateRequest]:
+    """Split a translation request into its proofread request and its generate request.
+
+    A translation field that neither endpoint takes (``start_time``, ``audio``, ...) is an error naming it,
+    raised before any HTTP call. The proofread needs a title: ``default_title`` when the request has none.
+    """
+    payload = body.to_body()
+    unsupported = sorted(set(payload) - set(_PROOFREAD_FIELDS) - set(_GENERATE_FIELDS))
+    if unsupported:
+        raise InvalidRequestError(
+            [
+                f"{name}: not taken by the proofread endpoints; remove it or translate without proofread"
+                for name in unsupported
+            ],
+            model="VideoTranslationRequest",
+        )
+    proofread = {_PROOFREAD_FIELDS[name]: value for name, value in payload.items() if name in _PROOFREAD_FIELDS}
+    generate = {_GENERATE_FIELDS[name]: value for name, value in payload.items() if name in _GENERATE_FIELDS}
+    return m.ProofreadRequest.parse({"title": default_title, **proofread}), m.ProofreadGenerateRequest.parse(generate)
+
+
+def by_language(jobs: Sequence[Mapping[str, Any]], languages: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Index per-job results by their ``output_language`` (else the requested language at the same position)."""
+    indexed = {}
+    for position, job in enumerate(jobs):
+        fallback = languages[position] if position < len(languages) else str(position)
+        indexed[str(job.get("output_language") or fallback)] = {
+            name: value for name, value in job.items() if name != "output_language"
+        }
+    return indexed
+
+
+def _languages(value: str | Sequence[str]) -> list[str]:
+    """Languages from a list or a template's rendering: one name, or a rendered list (names may hold commas)."""
+    if not isinstance(value, str):
+        return [str(name) for name in value]
+    text = value.strip()
+    if not text.startswith("["):
+        return [text]
+    try:
+        return [str(name) for name in ast.literal_eval(text)]
+    except (ValueError, SyntaxError):
+        raise InvalidRequestError([f"output_languages: {text!r} is not a list of language names"]) from None
+
+
+class _ReadyForReview(Exception):
+    """Carries the review result out of ``create``: with ``review=True`` the task ends once proofreads are ready."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__("proofreads ready for review")
+        self.result = result
+
+
+class HeyGenTranslateVideoOperator(HeyGenJobOperator):
+    """Translate a video into one or more languages with ``POST /v3/video-translations`` and wait for them.
+
+    ``request`` is a ``VideoTranslationRequest`` or a dict with its fields: ``video`` (``{"type": "url", "url"}``
+    or ``{"type": "asset_id", "asset_id"}``), ``output_languages``, ``mode`` (``speed``/``precision``),
+    ``translate_audio_only``, ``enable_caption``, ... HeyGen starts one job per language; the task waits on all
+    of them in one trigger. Returns (to XCom) ``{"kind", "job_ids", "status", "credits", "jobs": [...],
+    "languages": {language: {"video_translation_id", "status", "video_url", "audio_url", "srt_caption_url",
+    "vtt_caption_url", "duration", "credits", "failure_code", "failure_message"}}}``; the ids go to
+    ``heygen_job_ids`` right after submitting.
+
+    Retries: every try sends the same ``Idempotency-Key``, so it gets the first try's jobs back. When some of
+    them failed, only the failed languages are submitted again (key ``<key>:retry<n>-<language hash>``, the
+    same on every later try, so a retry never renders a language twice). Try ``n`` resubmits a language at
+    most ``n - 1`` times.
+
+    Proofread (``proofread=True``): subtitles are translated first, so they can be checked before dubbing.
+
+    1. create the proofreads (``POST .../proofreads``, one per language; key ``<key>:proofreads``) and push
+       their ids to XCom ``heygen_proofread_ids``;
+    2. wait for them (in the worker, or deferred: back in ``resume_after_proofreads``, which runs the task
+       again: steps 1 and 3 replay their keys, so nothing is created twice);
+    3. ``review=True`` stops here and returns ``{"kind": "proofread", "job_ids", "proofread_ids", "status",
+       "jobs", "languages": {language: {"proofread_id", "status", "srt_url", "original_srt_url"}}}``: edit
+       the SRTs (``HeyGenHook.update_proofread_srt``), then a later task with ``proofread_ids=`` (the ids or
+       that result) and the same ``request`` resumes at step 4;
+    4. generate each translation (``POST .../proofreads/{id}/generate``, key ``<key>:generate-<id hash>``)
+       and wait for them like plain translations (a second deferral).
+
+    On a retry, failed proofreads and failed generated translations are redone one by one in the same way
+    (keys ``<key>:proofreads-retry<n>-...`` and ``<key>:generate-retry<n>-...``). Each wait gets ``timeout``;
+    ``wait_for_completion=False`` skips only the wait for the translations (generating needs ready
+    proofreads). With proofreads, ``enable_caption``, ``translate_audio_only`` and the
+    callback fields go to the generate step; fields neither step takes (``start_time``, ``audio``, ...)
+    fail the task before any request.
+
+    :param output_languages: target languages; override the request's (templated).
+    :param source_duration: the source video's length in seconds. HeyGen prices translations per second of
+        source, so without it (and without ``end_time``) the estimate is unknown and ``max_credits`` cannot
+        be checked before submitting.
+    :param proofread: translate the subtitles first (steps above).
+    :param review: with proofreads, stop once they are ready and return them for review.
+    :param proofread_ids: resume from these ready proofreads (ids, or a review result; templated).
+    """
+
+    job_kind = "video_translation"
+    template_fields: Sequence[str] = (*HeyGenJobOperator.template_fields, "output_languages", "proofread_ids")
+
+    def __init__(
+        self,
+        *,
+        output_languages: str | Sequence[str] | None = None,
+        source_duration: float | None = None,
+        proofread: bool = False,
+        review: bool = False,
+        proofread_ids: str | Sequence[str] | Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if source_duration is not None and source_duration < 0:
+            raise ValueError(f"source_duration must be >= 0 seconds, got {source_duration}")
+        self.output_languages = output_languages
+        self.source_duration = source_duration
+        self.proofread = proofread or review
+        self.review = review
+        self.proofread_ids = proofread_ids
+        self._context: Context | None = None
+
+    @property
+    def proofreading(self) -> bool:
+        """Whether the translations are generated from proofreads (created here or given)."""
+        return self.proofread or self.proofread_ids is not None
+
+    # --- the lifecycle's hook points -------------------------------------------------------------------
+
+    def parse_request(self) -> m.RequestModel:
+        data = dict(self.request)
+        if self.output_languages is not None:
+            data["output_languages"] = _languages(self.output_languages)
+        body = m.VideoTranslationRequest.parse(data)
+        if self.proofreading:
+            if self.proofread_ids is not None and not job_ids_from(self.proofread_ids):
+                raise InvalidRequestError(["proofread_ids: no proofread id given"])
+            proofread_requests(body, self._default_title())
+        return body
+
+    def estimate(self, body: m.RequestModel) -> credits.CreditEstimate:
+        payload = body.to_body()
+        translation = credits.estimate(self.job_kind, payload, source_seconds=self.source_duration)
+        if not self.proofread or self.proofread_ids is not None:
+            return translation  # no proofreads to create
+        proofread = credits.estimate(PROOFREAD, payload, source_seconds=self.source_duration)
+        basis = f"{translation.basis}, plus proofreads: {proofread.basis}"
+        if translation.credits is None or proofread.credits is None:
+            return credits.CreditEstimate(None, basis)
+        return credits.CreditEstimate(round(translation.credits + proofread.credits, 4), basis)
+
+    def create(self, body: m.RequestModel, idempotency_key: str) -> list[str]:
+        request = cast("m.VideoTranslationRequest", body)
+        if not self.proofreading:
+            created = self.hook.create_video_translation(request, idempotency_key=idempotency_key)
+            return self._replace_failed(
+                self.job_kind, created.video_translation_ids, self._per_language(request, idempotency_key, "retry")
+            )
+        proofread, generate = proofread_requests(request, self._default_title())
+        proofread_ids = self._ready_proofreads(proofread, idempotency_key)
+        if self.review:
+            raise _ReadyForReview(self._review_result(proofread_ids, request.output_languages))
+
+        def generate_from(index: int, generation: int) -> str:
+            step = f"generate-retry{generation}" if generation else "generate"
+            key = step_key(idempotency_key, step, proofread_ids[index])
+            return self.hook.generate_proofread(
+                proofread_ids[index], generate, idempotency_key=key
+            ).video_translation_id
+
+        translation_ids = [generate_from(index, 0) for index in range(len(proofread_ids))]
+        return self._replace_failed(self.job_kind, translation_ids, generate_from)
+
+    def describe_job(self, job_id: str, resource: Mapping[str, Any], body: m.RequestModel) -> dict[str, Any]:
+        return {
+            "video_translation_id": job_id,
+            "output_language": resource.get("output_language"),
+            **{name: resource.get(name) for name in TRANSLATION_OUTPUT_FIELDS},
+        }
+
+    def get_job_result(self, external_id: Any, context: Context) -> dict[str, Any]:
+        """The base result plus ``languages``: each language's outputs."""
+        result = super().get_job_result(external_id, context)
+        if "languages" not in result:
+            languages = cast("m.VideoTranslationRequest", self.parse_request()).output_languages
+            result["languages"] = by_language(result["jobs"], languages)
+        return result
+
+    # --- entry points ----------------------------------------------------------------------------------
+
+    def execute(self, context: Context) -> Any:
+        self._context = context
+        try:
+            return super().execute(context)
+        except _ReadyForReview as ready:
+            return ready.result
+
+    def resume_after_proofreads(self, context: Context, event: Any = None) -> Any:
+        """Back from the proofread trigger: raise if one failed or timed out, else run the task again.
+
+        The second run replays the proofread key (same ids, now ready) and goes on to generate.
+        """
+        JobEvent.from_payload(event).raise_for_status()
+        return self.execute(context)
+
+    # --- helpers ---------------------------------------------------------------------------------------
+
+    def _default_title(self) -> str:
+        return f"{self.dag_id}.{self.task_id}"
+
+    def _ready_proofreads(self, proofread: m.ProofreadRequest, key: str) -> list[str]:
+        """The proofread ids (given, or created idempotently), once every proofread is completed."""
+        if self.proofread_ids is not None:
+            ids = job_ids_from(self.proofread_ids)
+        else:
+            created = self.hook.create_proofread(proofread, idempotency_key=step_key(key, "proofreads"))
+            ids = self._replace_failed(
+                PROOFREAD, created.proofread_ids, self._per_language(proofread, key, "proofreads-retry")
+            )
+            self._ti.xcom_push(key=PROOFREAD_IDS_XCOM_KEY, value=ids)
+            self.log.info("HeyGen proofread(s) %s for %s", ", ".join(ids), ", ".join(proofread.output_languages))
+        statuses = self.hook.get_job_statuses(PROOFREAD, ids)
+        if not all(status.state.is_terminal for status in statuses.values()):
+            deadline = time.time() + self.timeout
+            if self.deferrable:
+                trigger = HeyGenJobTrigger(
+                    self.heygen_conn_id, PROOFREAD, ids, self.poll_interval, deadline, self.cancel_on_kill
+                )
+                self.defer(trigger=trigger, method_name="resume_after_proofreads")
+            statuses = self.hook.wait_for_jobs(PROOFREAD, ids, poll_interval=self.poll_interval, deadline=deadline)
+        JobEvent.from_statuses(PROOFREAD, statuses, timed_out=True).raise_for_status()
+        return ids
+
+    def _review_result(self, proofread_ids: list[str], languages: Sequence[str]) -> dict[str, Any]:
+        """The ready proofreads with fresh links to their SRTs (presigned: they expire)."""
+        jobs = []
+        for proofread_id in proofread_ids:
+            resource = self.hook.get_job(PROOFREAD, proofread_id)
+            srt = self.hook.get_proofread_srt(proofread_id)
+            jobs.append(
+                {
+                    "proofread_id": proofread_id,
+                    "output_language": resource.get("output_language"),
+                    "status": resource.get("status"),
+                    "srt_url": srt.srt_url,
+                    "original_srt_url": srt.original_srt_url,
+                }
+            )
+        self.log.info("HeyGen proofread(s) %s are ready for review", ", ".join(proofread_ids))
+        return {
+            "kind": PROOFREAD,
+            "job_ids": proofread_ids,
+            "proofread_ids": proofread_ids,
+            "status": JobState.SUCCEEDED.value,
+            "jobs": jobs,
+            "languages": by_language(jobs, languages),
+        }
+
+    def _per_language(
+        self, body: m.VideoTranslationRequest | m.ProofreadRequest, key: str, step: str
+    ) -> Callable[[int, int], str]:
+        """A resubmitter for ``_replace_failed``: the same request for just the failed job's language."""
+        languages = list(body.output_languages)
+
+        def resubmit(index: int, generation: int) -> str:
+            single = body.model_copy(update={"output_languages": [languages[index]]})
+            single_key = step_key(key, f"{step}{generation}", languages[index])
+            if isinstance(single, m.ProofreadRequest):
+                return self.hook.create_proofread(single, idempotency_key=single_key).proofread_ids[0]
+            return self.hook.create_video_translation(single, idempotency_key=single_key).video_translation_ids[0]
+
+        return resubmit
+
+    def _replace_failed(self, kind: str, job_ids: Sequence[str], resubmit: Callable[[int, int], str]) -> list[str]:
+        """Replace each failed job by ``resubmit(index, generation)``, the others kept in place.
+
+        ``resubmit`` derives its key from the generation, so a later try walks the same chain of replays
+        and lands on the same jobs. Try ``n`` goes at most ``n - 1`` generations deep: a job that fails at
+        once is resubmitted once per retry, never in a loop; the first try sends no status request at all.
+        """
+        ids = list(job_ids)
+        pending = list(range(len(ids)))
+        for generation in range(1, self._ti.try_number):
+            statuses = self.hook.get_job_statuses(kind, [ids[index] for index in pending])
+            pending = [index for index in pending if statuses[ids[index]].state is JobState.FAILED]
+            if not pending:
+                break
+            for index in pending:
+                replacement = resubmit(index, generation)
+                self.log.info("HeyGen %s %s had failed; resubmitted as %s", kind, ids[index], replacement)
+                ids[index] = replacement
+        return ids
+
+    @property
+    def _ti(self) -> Any:
+        assert self._context is not None, "create() runs inside execute()"
+        return self._context["ti"]
