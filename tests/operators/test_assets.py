@@ -14,7 +14,7 @@ from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.operators.assets import HeyGenUploadAssetOperator
 from airflow_provider.heygen.testing import FakeHeyGen
 from airflow_provider.heygen.testing.fake import media
-from tests.operators.test_base import context
+from tests.operators.support import context
 
 SRT = b"1\n00:00:00,000 --> 00:00:01,500\nHello there\n"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -17,28 +16,9 @@ from airflow_provider.heygen.operators.base import idempotency_key_for
 from airflow_provider.heygen.operators.video import HeyGenCreateVideoOperator
 from airflow_provider.heygen.testing import FakeHeyGen
 from airflow_provider.heygen.triggers.job import HeyGenJobTrigger
+from tests.operators.support import context
 
 REQUEST = {"type": "avatar", "avatar_id": "look_1", "voice_id": "voice_1", "script": "one two three four five"}
-
-
-@dataclass
-class FakeTI:
-    """What the lifecycle reads of a task instance."""
-
-    dag_id: str = "d"
-    task_id: str = "t"
-    run_id: str = "r1"
-    map_index: int = -1
-    try_number: int = 1
-    stats_tags: dict[str, str] = field(default_factory=dict)
-    xcoms: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcoms[key] = value
-
-
-def context(**ti_fields: Any) -> dict[str, Any]:
-    return {"ti": FakeTI(**ti_fields)}
 
 
 def operator(**kwargs: Any) -> HeyGenCreateVideoOperator:

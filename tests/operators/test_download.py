@@ -19,7 +19,7 @@ from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.operators.download import HeyGenDownloadOperator, parse_job_ids
 from airflow_provider.heygen.testing import FakeHeyGen
 from airflow_provider.heygen.testing.fake import media
-from tests.operators.test_base import context
+from tests.operators.support import context
 
 VIDEO = {"type": "avatar", "avatar_id": "look_1", "voice_id": "voice_1", "script": "one two three four five"}
 TRANSLATION = {

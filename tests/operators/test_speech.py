@@ -18,7 +18,7 @@ from airflow_provider.heygen.operators.base import idempotency_key_for
 from airflow_provider.heygen.operators.speech import HeyGenTextToSpeechOperator
 from airflow_provider.heygen.testing import FakeHeyGen
 from airflow_provider.heygen.testing.fake.routes.voices import CATALOGUE
-from tests.operators.test_base import context
+from tests.operators.support import context
 
 STARFISH_VOICE = next(v.voice_id for v in CATALOGUE if v.name.startswith("Aria"))
 OTHER_VOICE = next(v.voice_id for v in CATALOGUE if v.name.startswith("Daniel"))  # ElevenLabs only

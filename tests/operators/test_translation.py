@@ -27,7 +27,11 @@ from airflow_provider.heygen.operators.translation import (
 from airflow_provider.heygen.testing import FakeHeyGen
 from airflow_provider.heygen.triggers.job import HeyGenJobTrigger
 from tests.dags.heygen_translation_dags import BACKFILL_VIDEOS, LANGUAGES
-from tests.operators.test_base import context
+from tests.operators.support import (
+    assert_retried_without_a_second_render,
+    context,
+    fail_polls_until_the_first_try_gives_up,
+)
 
 SPANISH, FRENCH = "Spanish (Spain)", "French (France)"
 VIDEO = {"type": "url", "url": "https://cdn.example.com/launch.mp4"}
@@ -371,12 +375,10 @@ class TestEndToEnd:
     def test_a_try_that_fails_after_submitting_is_retried_without_a_second_render(
         self, heygen: FakeHeyGen, mode: str
     ) -> None:
-        heygen.inject("error", "/v3/video-translations/*", method="GET", status=500, times=2)
+        fail_polls_until_the_first_try_gives_up(heygen, "/v3/video-translations/*", deferrable=mode == "deferrable")
         dagrun = run(f"translation_{mode}")
         assert dagrun.state == "success"
-        assert len(heygen.jobs("video_translation")) == 2
-        creates = heygen.requests_to("POST", CREATE)
-        assert len(creates) >= 2 and len({r.headers.get("idempotency-key") for r in creates}) == 1
+        assert_retried_without_a_second_render(heygen, "video_translation", CREATE, jobs=2)
 
     @WAITING_MODES
     def test_a_retry_after_a_failed_language_renders_only_that_language_again(

@@ -7,6 +7,7 @@ import importlib
 import pytest
 
 from airflow_provider.heygen.testing import FakeHeyGen
+from tests.operators.support import assert_retried_without_a_second_render, fail_polls_until_the_first_try_gives_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("airflow_db")]
 
@@ -37,11 +38,7 @@ def test_video_dag_renders_once_and_returns_outputs(heygen: FakeHeyGen, dag_id: 
 
 @pytest.mark.parametrize("dag_id", ["heygen_video_sync", "heygen_video_deferrable"])
 def test_a_try_that_fails_after_submitting_is_retried_without_a_second_render(heygen: FakeHeyGen, dag_id: str) -> None:
-    # The status reads right after the submit fail until the first try gives up (2 attempts a call);
-    # the second try submits with the same key and must get the same video back.
-    heygen.inject("error", "/v3/videos/*", method="GET", status=500, times=2)
+    fail_polls_until_the_first_try_gives_up(heygen, "/v3/videos/*", deferrable="deferrable" in dag_id)
     dagrun = run(dag_id)
     assert dagrun.state == "success"
-    assert len(heygen.jobs("video")) == 1
-    creates = heygen.requests_to("POST", "/v3/videos")
-    assert len(creates) >= 2 and len({r.headers.get("idempotency-key") for r in creates}) == 1
+    assert_retried_without_a_second_render(heygen, "video", "/v3/videos")

@@ -11,11 +11,11 @@ from __future__ import annotations
 import ast
 import enum
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["JOB_KINDS", "JobKind", "JobState", "JobStatus", "job_ids_from", "job_kind"]
+__all__ = ["JOB_KINDS", "JobKind", "JobState", "JobStatus", "job_ids_from", "job_kind", "overall_state"]
 
 APP_URL = "https://app.heygen.com"
 
@@ -272,3 +272,11 @@ def job_ids_from(value: Any) -> list[str]:
             return job_ids_from(ast.literal_eval(text))
         return [part.strip().strip("'\"") for part in text.split(",") if part.strip()]
     return [str(job_id) for job_id in value]
+
+
+def overall_state(states: Iterable[JobState]) -> JobState:
+    """One state for many jobs: running while any runs, failed if any failed, else succeeded."""
+    seen = set(states)
+    if JobState.RUNNING in seen:
+        return JobState.RUNNING
+    return JobState.FAILED if JobState.FAILED in seen else JobState.SUCCEEDED

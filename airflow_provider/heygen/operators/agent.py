@@ -2,72 +2,25 @@
 
 from __future__ import annotations
 
-import base64
-import os
 import time
-from collections.abc import Collection, Mapping, Sequence
-from pathlib import PurePath
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
-from urllib.parse import urlsplit
 
-from airflow_provider.heygen._compat import AirflowFailException, Context, ObjectStoragePath
+from airflow_provider.heygen._compat import AirflowFailException, Context
 from airflow_provider.heygen.api import credits
 from airflow_provider.heygen.api import models as m
-from airflow_provider.heygen.api.errors import HeyGenError, InvalidRequestError, JobFailedError
+from airflow_provider.heygen.api.errors import HeyGenError, JobFailedError
 from airflow_provider.heygen.api.jobs import JobState, job_kind
-from airflow_provider.heygen.delivery import sniff_media_type, storage_path
 from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY
+from airflow_provider.heygen.operators.assets import asset_input
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
 from airflow_provider.heygen.operators.video import video_outputs
 from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent
 
-__all__ = ["VIDEO_ID_XCOM_KEY", "HeyGenVideoAgentOperator", "asset_input"]
+__all__ = ["VIDEO_ID_XCOM_KEY", "HeyGenVideoAgentOperator"]
 
 #: XCom key of the agent's video id, pushed as soon as HeyGen names it (often in the create answer).
 VIDEO_ID_XCOM_KEY = "heygen_video_id"
-
-
-def asset_input(source: Any, *, field: str, allowed: Collection[str], expected: str, model: str) -> dict[str, Any]:
-    """One file of a request as HeyGen's AssetInput (``{"type": "url" | "asset_id" | "base64", ...}``).
-
-    An AssetInput model or dict is kept as given (the request model validates it); an ``http(s)://`` string
-    becomes ``{"type": "url"}``; anything else is a file to read and send inline as base64: a local path, an
-    ``ObjectStoragePath``, or a ``scheme://`` string such as ``s3://bucket/deck.pdf``. Its media type is sniffed
-    from the content (else the extension) and must be in ``allowed``; files above 32 MB are refused (upload
-    them as assets and pass the asset id). Problems raise ``InvalidRequestError`` naming ``field``.
-    """
-    if isinstance(source, m.RequestModel):
-        return source.to_body()
-    if isinstance(source, Mapping):
-        return dict(source)
-    if isinstance(source, str) and urlsplit(source).scheme in ("http", "https"):
-        return {"type": "url", "url": source}
-    if not isinstance(source, str | os.PathLike | ObjectStoragePath):
-        raise InvalidRequestError([f"{field}: {source!r} is not an AssetInput dict, a URL or a path"], model=model)
-    try:
-        path = storage_path(source)
-    except (ValueError, ImportError) as exc:  # an unknown protocol, or its fsspec package missing
-        raise InvalidRequestError([f"{field}: cannot open {str(source)!r}: {exc}"], model=model) from None
-    try:
-        with path.open("rb") as handle:
-            content = handle.read(m.ASSET_MAX_BYTES + 1)
-    except (FileNotFoundError, IsADirectoryError):
-        raise InvalidRequestError([f"{field}: no file at {source}"], model=model) from None
-    name = path.name
-    problems = []
-    if len(content) > m.ASSET_MAX_BYTES:
-        problems.append(
-            f"{field}: {name!r} is larger than {m.ASSET_MAX_BYTES:,} bytes (32 MB); "
-            "upload it as an asset and pass {'type': 'asset_id', ...}"
-        )
-    media_type = sniff_media_type(content) or m.ASSET_EXTENSION_TYPES.get(PurePath(name).suffix.lower())
-    if media_type not in allowed:
-        what = f"type {media_type!r}" if media_type else "type"
-        problems.append(f"{field}: {what} of {name!r} is not allowed, expected {expected}")
-    if problems:
-        raise InvalidRequestError(problems, model=model)
-    assert media_type is not None
-    return {"type": "base64", "media_type": media_type, "data": base64.b64encode(content).decode("ascii")}
 
 
 class HeyGenVideoAgentOperator(HeyGenJobOperator):

@@ -10,7 +10,7 @@ from airflow_provider.heygen.api import credits
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.errors import MalformedResponseError
 from airflow_provider.heygen.api.jobs import job_kind
-from airflow_provider.heygen.operators.agent import asset_input
+from airflow_provider.heygen.operators.assets import asset_input
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
 
 __all__ = ["AVATAR_OUTPUT_FIELDS", "HeyGenCreateAvatarOperator"]

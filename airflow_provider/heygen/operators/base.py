@@ -16,7 +16,8 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import cached_property
 from typing import Any, ClassVar
@@ -30,14 +31,28 @@ from airflow_provider.heygen._compat import (
     default_deferrable,
 )
 from airflow_provider.heygen.api import credits
-from airflow_provider.heygen.api.errors import BudgetExceededError, ConcurrencyLimitError, InvalidRequestError
-from airflow_provider.heygen.api.jobs import JobState, JobStatus, job_kind
+from airflow_provider.heygen.api.errors import (
+    BadRequestError,
+    BudgetExceededError,
+    ConcurrencyLimitError,
+    HeyGenError,
+    InvalidRequestError,
+)
+from airflow_provider.heygen.api.jobs import JobState, job_kind, overall_state
 from airflow_provider.heygen.api.models import RequestModel
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY, HeyGenJobLink
 from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent
 
-__all__ = ["DEFAULT_POLL_INTERVAL", "DEFAULT_TIMEOUT", "HeyGenJobOperator", "idempotency_key_for"]
+__all__ = [
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_TIMEOUT",
+    "HeyGenJobOperator",
+    "HeyGenOperator",
+    "check_budget",
+    "fail_fast",
+    "idempotency_key_for",
+]
 
 #: HeyGen's own advice: renders take minutes; poll every 30 s and allow well over 30 minutes.
 DEFAULT_POLL_INTERVAL = 30.0
@@ -55,7 +70,42 @@ def idempotency_key_for(context: Context, payload: Mapping[str, Any]) -> str:
     return f"airflow-{uuid.uuid5(_KEY_NAMESPACE, identity)}"
 
 
-class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
+@contextmanager
+def fail_fast() -> Iterator[None]:
+    """Turn errors that no retry can fix (bad input, over budget, HeyGen's 400) into a failure without retries."""
+    try:
+        yield
+    except (InvalidRequestError, BudgetExceededError, BadRequestError) as exc:
+        raise AirflowFailException(str(exc)) from exc
+
+
+def check_budget(estimate: credits.CreditEstimate, max_credits: float | None) -> None:
+    """Raise ``BudgetExceededError`` when the estimate is known and above ``max_credits``."""
+    if estimate.exceeds(max_credits):
+        assert estimate.credits is not None and max_credits is not None
+        raise BudgetExceededError(estimate.credits, max_credits, detail=estimate.basis)
+
+
+class HeyGenOperator(BaseOperator):
+    """What every HeyGen operator shares: the connection and its hook.
+
+    :param heygen_conn_id: the ``heygen`` connection.
+    """
+
+    ui_color = "#e8e0ff"
+    #: Seconds one HeyGen call may spend retrying in the worker (None: the connection's policy alone).
+    retry_deadline: float | None = None
+
+    def __init__(self, *, heygen_conn_id: str = HeyGenHook.default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.heygen_conn_id = heygen_conn_id
+
+    @cached_property
+    def hook(self) -> HeyGenHook:
+        return HeyGenHook(self.heygen_conn_id, retry_deadline=self.retry_deadline)
+
+
+class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
     """Base of the operators that start HeyGen jobs and (optionally) wait for them.
 
     :param request: the API request: a model from ``airflow_provider.heygen.api.models`` or a plain dict
@@ -75,7 +125,6 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
     template_fields_renderers: ClassVar[dict[str, str]] = {"request": "json"}
     operator_extra_links = (HeyGenJobLink(),)
     external_id_key = JOB_IDS_XCOM_KEY
-    ui_color = "#e8e0ff"
 
     def __init__(
         self,
@@ -91,11 +140,12 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
         cancel_on_kill: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(heygen_conn_id=heygen_conn_id, **kwargs)
         self.request = request.to_body() if isinstance(request, RequestModel) else dict(request or {})
-        self.heygen_conn_id = heygen_conn_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
+        # Deferrable tasks should not hold a worker through long Retry-After waits: they defer instead.
+        self.retry_deadline = DEFERRABLE_RETRY_DEADLINE if self.deferrable else None
         self.poll_interval = float(poll_interval)
         self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
         self.idempotency_key = idempotency_key
@@ -103,11 +153,6 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
         self.cancel_on_kill = cancel_on_kill
         self._job_ids: list[str] = []
         self._result: dict[str, Any] | None = None
-
-    @cached_property
-    def hook(self) -> HeyGenHook:
-        # Deferrable tasks should not hold a worker through long Retry-After waits: they defer instead.
-        return HeyGenHook(self.heygen_conn_id, retry_deadline=DEFERRABLE_RETRY_DEADLINE if self.deferrable else None)
 
     # --- what each operator defines --------------------------------------------------------------------
 
@@ -123,7 +168,7 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
         """The credit estimate checked against ``max_credits``."""
         return credits.estimate(self.job_kind, body.to_body())
 
-    def describe_job(self, job_id: str, resource: Mapping[str, Any], body: RequestModel) -> dict[str, Any]:
+    def describe_job(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
         """The part of the result for one finished job (override to pick the kind's output fields)."""
         return {"id": job_id, "status": resource.get("status")}
 
@@ -135,22 +180,22 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
 
     def submit_job(self, context: Context) -> Any:
         """Validate, estimate, submit idempotently and record the job ids (ResumableJobMixin's first step)."""
-        try:
+        with fail_fast():  # nothing was sent yet
             body = self.parse_request()
             estimate = self.estimate(body)
-            if estimate.exceeds(self.max_credits):
-                assert estimate.credits is not None and self.max_credits is not None
-                raise BudgetExceededError(estimate.credits, self.max_credits, detail=estimate.basis)
-        except (InvalidRequestError, BudgetExceededError) as exc:
-            raise AirflowFailException(str(exc)) from exc  # retrying cannot help; nothing was sent
+            check_budget(estimate, self.max_credits)
         self.log.info("HeyGen %s credit estimate: %s", self.job_kind, estimate.credits or estimate.basis)
         key = self.idempotency_key or idempotency_key_for(context, body.to_body())
         job_ids = self._create_within_concurrency_limit(body, key)
-        # A replayed key hands back the first try's jobs; if those already failed, this try renders anew.
-        if any(s.state is JobState.FAILED for s in self.hook.get_job_statuses(self.job_kind, job_ids).values()):
-            retry_key = f"{key}-try{context['ti'].try_number}"
-            self.log.info("The jobs of key %s failed before; submitting again with key %s", key, retry_key)
-            job_ids = self._create_within_concurrency_limit(body, retry_key)
+        # A replayed key hands back an earlier try's jobs. If they failed, this try renders anew under the next
+        # key of a fixed chain (key, key:retry1, ...): a later try replays that chain instead of adding renders,
+        # and try N resubmits at most N-1 times.
+        for generation in range(1, context["ti"].try_number):
+            statuses = self.hook.get_job_statuses(self.job_kind, job_ids)
+            if not any(status.state is JobState.FAILED for status in statuses.values()):
+                break
+            self.log.info("The jobs of key %s failed; submitting again with key %s:retry%d", key, key, generation)
+            job_ids = self._create_within_concurrency_limit(body, f"{key}:retry{generation}")
         self._job_ids = job_ids
         context["ti"].xcom_push(key=JOB_IDS_XCOM_KEY, value=job_ids)
         self.log.info("Submitted HeyGen %s job(s) %s", self.job_kind, ", ".join(job_ids))
@@ -161,7 +206,8 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                return self.create(body, key)
+                with fail_fast():
+                    return self.create(body, key)
             except ConcurrencyLimitError as exc:
                 wait = exc.retry_after or self.poll_interval
                 if self.deferrable:
@@ -209,7 +255,7 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
     def get_job_status(self, external_id: Any, context: Context) -> str:
         """One state for all jobs (ResumableJobMixin): running while any runs, failed if any failed."""
         statuses = self.hook.get_job_statuses(self.job_kind, [str(job_id) for job_id in external_id])
-        return _overall(statuses.values()).value
+        return overall_state(status.state for status in statuses.values()).value
 
     def is_job_active(self, status: str) -> bool:
         return status == JobState.RUNNING.value
@@ -220,18 +266,17 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
     def get_job_result(self, external_id: Any, context: Context) -> dict[str, Any]:
         """Re-fetch every job and return the small JSON result that goes to XCom (built once per try)."""
         if self._result is None:
-            body = self.parse_request()
-            payload = body.to_body()
+            # Costs come from the rendered request as is: re-validating it could read local files again.
             described, costs = [], []
             for job_id in (str(job_id) for job_id in external_id):
                 resource = self.hook.get_job(self.job_kind, job_id)
-                cost = credits.cost_of(self.job_kind, payload, resource.get("duration"))
+                cost = credits.cost_of(self.job_kind, self.request, resource.get("duration"))
                 costs.append(cost)
-                described.append({**self.describe_job(job_id, resource, body), "credits": cost})
+                described.append({**self.describe_job(job_id, resource), "credits": cost})
             self._result = {
                 "kind": self.job_kind,
                 "job_ids": [str(job_id) for job_id in external_id],
-                "status": _overall(job_kind(self.job_kind).state(job.get("status")) for job in described).value,
+                "status": overall_state(job_kind(self.job_kind).state(job.get("status")) for job in described).value,
                 "credits": None if None in costs else round(sum(c for c in costs if c is not None), 4),
                 "jobs": described,
             }
@@ -242,13 +287,8 @@ class HeyGenJobOperator(ResumableJobMixin, BaseOperator):
         if not self.cancel_on_kill or job_kind(self.job_kind).cancel_path is None:
             return
         for job_id in self._job_ids:
-            self.hook.cancel_job(self.job_kind, job_id)
-            self.log.info("Stopped HeyGen %s %s", self.job_kind, job_id)
-
-
-def _overall(states: Any) -> JobState:
-    """Running while any job runs; failed if any failed; else succeeded."""
-    seen = {state.state if isinstance(state, JobStatus) else state for state in states}
-    if JobState.RUNNING in seen:
-        return JobState.RUNNING
-    return JobState.FAILED if JobState.FAILED in seen else JobState.SUCCEEDED
+            try:
+                self.hook.cancel_job(self.job_kind, job_id)
+                self.log.info("Stopped HeyGen %s %s", self.job_kind, job_id)
+            except HeyGenError as exc:
+                self.log.warning("Could not stop HeyGen %s %s: %s", self.job_kind, job_id, exc)

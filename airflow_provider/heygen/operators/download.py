@@ -8,10 +8,9 @@ import os
 import tempfile
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-from airflow_provider.heygen._compat import AirflowFailException, Asset, BaseOperator, Context, ObjectStoragePath
+from airflow_provider.heygen._compat import AirflowFailException, Asset, Context, ObjectStoragePath
 from airflow_provider.heygen.api.errors import JobFailedError
 from airflow_provider.heygen.api.jobs import JobState, JobStatus, job_kind
 from airflow_provider.heygen.delivery import (
@@ -25,6 +24,7 @@ from airflow_provider.heygen.delivery import (
     storage_path,
 )
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
+from airflow_provider.heygen.operators.base import HeyGenOperator
 
 __all__ = ["OUTPUTS", "HeyGenDownloadOperator", "Output", "parse_job_ids"]
 
@@ -92,7 +92,7 @@ def parse_job_ids(value: Any) -> tuple[list[str], str | None]:
     return list(dict.fromkeys(ids)), next(iter(kinds), None)
 
 
-class HeyGenDownloadOperator(BaseOperator):
+class HeyGenDownloadOperator(HeyGenOperator):
     """Download the outputs of finished HeyGen jobs to ``<destination>/<job_id>/<output>.<ext>``.
 
     Each job is fetched again first (HeyGen's file URLs are presigned and expire), then each output is
@@ -116,7 +116,6 @@ class HeyGenDownloadOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("job_ids", "destination")
-    ui_color = "#e8e0ff"
 
     def __init__(
         self,
@@ -128,18 +127,13 @@ class HeyGenDownloadOperator(BaseOperator):
         heygen_conn_id: str = HeyGenHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(heygen_conn_id=heygen_conn_id, **kwargs)
         if kind is not None and kind not in OUTPUTS:
             raise ValueError(f"kind {kind!r} has no downloadable outputs; expected one of {', '.join(OUTPUTS)}")
         self.job_ids = job_ids
         self.kind = kind
         self.outputs = tuple(outputs) if outputs is not None else None
         self.destination = destination
-        self.heygen_conn_id = heygen_conn_id
-
-    @cached_property
-    def hook(self) -> HeyGenHook:
-        return HeyGenHook(self.heygen_conn_id)
 
     def execute(self, context: Context) -> dict[str, Any]:
         try:

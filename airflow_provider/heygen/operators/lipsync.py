@@ -49,5 +49,5 @@ class HeyGenLipsyncOperator(HeyGenJobOperator):
         request = cast("m.LipsyncRequest", body)
         return [self.hook.create_lipsync(request, idempotency_key=idempotency_key).lipsync_id]
 
-    def describe_job(self, job_id: str, resource: Mapping[str, Any], body: m.RequestModel) -> dict[str, Any]:
+    def describe_job(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
         return {"lipsync_id": job_id, **{name: resource.get(name) for name in LIPSYNC_OUTPUT_FIELDS}}

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any, ClassVar
 
-from airflow_provider.heygen._compat import AirflowFailException, BaseOperator, Context
+from airflow_provider.heygen._compat import Context
 from airflow_provider.heygen.api import credits
 from airflow_provider.heygen.api import models as m
-from airflow_provider.heygen.api.errors import BadRequestError, BudgetExceededError, InvalidRequestError
 from airflow_provider.heygen.delivery import AUDIO_TYPES, Destination, download, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
-from airflow_provider.heygen.operators.base import idempotency_key_for
+from airflow_provider.heygen.operators.base import HeyGenOperator, check_budget, fail_fast, idempotency_key_for
 
 __all__ = ["HeyGenTextToSpeechOperator"]
 
 
-class HeyGenTextToSpeechOperator(BaseOperator):
+class HeyGenTextToSpeechOperator(HeyGenOperator):
     """Turn text or SSML into speech with ``POST /v3/voices/speech`` (synchronous: no job to wait for).
 
     Returns (to XCom) ``{"audio_url", "duration", "request_id", "word_timestamps", "credits"}``, plus
@@ -45,7 +43,6 @@ class HeyGenTextToSpeechOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("request", "destination", "idempotency_key")
     template_fields_renderers: ClassVar[dict[str, str]] = {"request": "json"}
-    ui_color = "#e8e0ff"
 
     def __init__(
         self,
@@ -58,27 +55,17 @@ class HeyGenTextToSpeechOperator(BaseOperator):
         include_word_timestamps: bool = True,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(heygen_conn_id=heygen_conn_id, **kwargs)
         self.request = request.to_body() if isinstance(request, m.RequestModel) else dict(request)
         self.destination = destination
-        self.heygen_conn_id = heygen_conn_id
         self.idempotency_key = idempotency_key
         self.max_credits = max_credits
         self.include_word_timestamps = include_word_timestamps
 
-    @cached_property
-    def hook(self) -> HeyGenHook:
-        return HeyGenHook(self.heygen_conn_id)
-
     def execute(self, context: Context) -> dict[str, Any]:
-        try:
+        with fail_fast():  # nothing was sent yet
             body = m.SpeechRequest.parse(self.request)
-            estimate = credits.estimate("speech", body.to_body())
-            if estimate.exceeds(self.max_credits):
-                assert estimate.credits is not None and self.max_credits is not None
-                raise BudgetExceededError(estimate.credits, self.max_credits, detail=estimate.basis)
-        except (InvalidRequestError, BudgetExceededError) as exc:
-            raise AirflowFailException(str(exc)) from exc  # retrying cannot help; nothing was sent
+            check_budget(credits.estimate("speech", body.to_body()), self.max_credits)
         key = self.idempotency_key or idempotency_key_for(context, body.to_body())
         speech = self._synthesise(body, key)
         self.log.info("HeyGen speech %s: %.2fs of audio", speech.request_id, speech.duration or 0)
@@ -100,10 +87,8 @@ class HeyGenTextToSpeechOperator(BaseOperator):
         return result
 
     def _synthesise(self, body: m.SpeechRequest, key: str) -> m.Speech:
-        try:
+        with fail_fast():  # e.g. a voice Starfish cannot speak with
             return self.hook.create_speech(body, idempotency_key=key)
-        except BadRequestError as exc:
-            raise AirflowFailException(str(exc)) from exc  # e.g. a voice Starfish cannot speak with
 
     def _store(self, body: m.SpeechRequest, key: str, speech: m.Speech) -> tuple[m.Speech, dict[str, Any]]:
         """Download the audio to ``destination``; an expired URL is replaced by synthesising again."""

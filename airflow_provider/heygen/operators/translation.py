@@ -252,7 +252,7 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
         translation_ids = [generate_from(index, 0) for index in range(len(proofread_ids))]
         return self._replace_failed(self.job_kind, translation_ids, generate_from)
 
-    def describe_job(self, job_id: str, resource: Mapping[str, Any], body: m.RequestModel) -> dict[str, Any]:
+    def describe_job(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "video_translation_id": job_id,
             "output_language": resource.get("output_language"),

@@ -32,7 +32,7 @@ class HeyGenCreateVideoOperator(HeyGenJobOperator):
         request = cast("m.VideoCreateRequest", body)
         return [self.hook.create_video(request, idempotency_key=idempotency_key).video_id]
 
-    def describe_job(self, job_id: str, resource: Mapping[str, Any], body: m.RequestModel) -> dict[str, Any]:
+    def describe_job(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
         return video_outputs(job_id, resource)
 
 
