@@ -15,7 +15,7 @@ from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY
 from airflow_provider.heygen.operators.assets import asset_input
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
 from airflow_provider.heygen.operators.video import video_outputs
-from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent
+from airflow_provider.heygen.triggers.job import JobEvent
 
 __all__ = ["VIDEO_ID_XCOM_KEY", "HeyGenVideoAgentOperator"]
 
@@ -96,7 +96,7 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
         if not self.wait_for_completion:
             return self.get_job_result(session_ids, context)
         deadline = time.time() + self.timeout
-        event = self._wait("video_agent", session_ids, deadline, "execute_session_complete", {"deadline": deadline})
+        event = self.wait_for("video_agent", session_ids, deadline, "execute_session_complete", {"deadline": deadline})
         return self._after_session(event, deadline, context)
 
     # Airflow 2.10's dag.test() resumes without the deferral's kwargs (a real triggerer keeps them): then the
@@ -114,23 +114,6 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
             session_id = ti.xcom_pull(task_ids=ti.task_id, key=JOB_IDS_XCOM_KEY, map_indexes=ti.map_index)[0]
         return self.get_job_result([session_id], context)
 
-    def _wait(
-        self, kind: str, job_ids: list[str], deadline: float, method_name: str, resume: dict[str, Any]
-    ) -> JobEvent:
-        """Wait for jobs of one kind until ``deadline``: defer (resuming in ``method_name``) or poll here."""
-        if self.deferrable:
-            trigger = HeyGenJobTrigger(
-                conn_id=self.heygen_conn_id,
-                kind=kind,
-                job_ids=job_ids,
-                poll_interval=self.poll_interval,
-                deadline=deadline,
-                cancel_on_kill=self.cancel_on_kill,
-            )
-            self.defer(trigger=trigger, method_name=method_name, kwargs=resume)
-        statuses = self.hook.wait_for_jobs(kind, job_ids, poll_interval=self.poll_interval, deadline=deadline)
-        return JobEvent.from_statuses(kind, statuses, timed_out=True)
-
     def _after_session(self, event: JobEvent, deadline: float, context: Context) -> Any:
         session_id = event.job_ids[0]
         self._job_ids = event.job_ids
@@ -141,7 +124,7 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
         if not video_id:
             raise HeyGenError(f"HeyGen video_agent session {session_id} completed without a video")
         self._record_video(context, video_id)
-        video_event = self._wait("video", [video_id], deadline, "execute_complete", {"session_id": session_id})
+        video_event = self.wait_for("video", [video_id], deadline, "execute_complete", {"session_id": session_id})
         return self.execute_complete(context, video_event.to_payload(), session_id)
 
     def _session_failure(self, session_id: str) -> JobFailedError:

@@ -228,22 +228,26 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         self._job_ids = job_ids
         if not self.wait_for_completion:
             return self.get_job_result(job_ids, context)
-        deadline = time.time() + self.timeout
-        if self.deferrable:
-            self.defer(
-                trigger=HeyGenJobTrigger(
-                    conn_id=self.heygen_conn_id,
-                    kind=self.job_kind,
-                    job_ids=job_ids,
-                    poll_interval=self.poll_interval,
-                    deadline=deadline,
-                    cancel_on_kill=self.cancel_on_kill,
-                ),
-                method_name="execute_complete",
-            )
-        statuses = self.hook.wait_for_jobs(self.job_kind, job_ids, poll_interval=self.poll_interval, deadline=deadline)
-        JobEvent.from_statuses(self.job_kind, statuses, timed_out=True).raise_for_status()
+        self.wait_for(self.job_kind, job_ids, time.time() + self.timeout, "execute_complete").raise_for_status()
         return self.get_job_result(job_ids, context)
+
+    def wait_for(
+        self, kind: str, job_ids: list[str], deadline: float, method_name: str, resume: dict[str, Any] | None = None
+    ) -> JobEvent:
+        """Wait for jobs of one kind until ``deadline`` (epoch seconds): poll here, or defer to
+        ``HeyGenJobTrigger`` and resume in ``method_name`` (with ``resume`` as its keyword arguments)."""
+        if self.deferrable:
+            trigger = HeyGenJobTrigger(
+                conn_id=self.heygen_conn_id,
+                kind=kind,
+                job_ids=job_ids,
+                poll_interval=self.poll_interval,
+                deadline=deadline,
+                cancel_on_kill=self.cancel_on_kill,
+            )
+            self.defer(trigger=trigger, method_name=method_name, kwargs=resume)
+        statuses = self.hook.wait_for_jobs(kind, job_ids, poll_interval=self.poll_interval, deadline=deadline)
+        return JobEvent.from_statuses(kind, statuses, timed_out=True)
 
     def execute_complete(self, context: Context, event: Any) -> Any:
         """Back from the trigger: check its event with the shared validator, then build the result."""

@@ -14,7 +14,7 @@ from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.errors import InvalidRequestError
 from airflow_provider.heygen.api.jobs import JobState, job_ids_from
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
-from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent
+from airflow_provider.heygen.triggers.job import JobEvent
 
 __all__ = [
     "PROOFREAD_IDS_XCOM_KEY",
@@ -301,15 +301,10 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
             self._ti.xcom_push(key=PROOFREAD_IDS_XCOM_KEY, value=ids)
             self.log.info("HeyGen proofread(s) %s for %s", ", ".join(ids), ", ".join(proofread.output_languages))
         statuses = self.hook.get_job_statuses(PROOFREAD, ids)
-        if not all(status.state.is_terminal for status in statuses.values()):
-            deadline = time.time() + self.timeout
-            if self.deferrable:
-                trigger = HeyGenJobTrigger(
-                    self.heygen_conn_id, PROOFREAD, ids, self.poll_interval, deadline, self.cancel_on_kill
-                )
-                self.defer(trigger=trigger, method_name="resume_after_proofreads")
-            statuses = self.hook.wait_for_jobs(PROOFREAD, ids, poll_interval=self.poll_interval, deadline=deadline)
-        JobEvent.from_statuses(PROOFREAD, statuses, timed_out=True).raise_for_status()
+        if all(status.state.is_terminal for status in statuses.values()):
+            JobEvent.from_statuses(PROOFREAD, statuses).raise_for_status()
+        else:
+            self.wait_for(PROOFREAD, ids, time.time() + self.timeout, "resume_after_proofreads").raise_for_status()
         return ids
 
     def _review_result(self, proofread_ids: list[str], languages: Sequence[str]) -> dict[str, Any]:
