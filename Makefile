@@ -32,10 +32,12 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(UV) pip install --quiet -p $(BIN)/python --no-deps -e .
 	@touch $@
 
-# Re-resolve both locks after changing dependencies in pyproject.toml.
+# Re-resolve both locks after changing dependencies in pyproject.toml. Airflow 2's ObjectStoragePath rejects
+# every URL scheme with universal-pathlib 0.3 ("incompatible protocol"), so its lock keeps 0.2.
 lock:
 	for v in 3.3.2 2.10.5; do \
 		echo "apache-airflow==$$v" > /tmp/heygen-airflow-pin.txt; \
+		case $$v in 2.*) echo "universal-pathlib<0.3" >> /tmp/heygen-airflow-pin.txt;; esac; \
 		$(UV) pip compile --quiet pyproject.toml --extra fake --extra docs --group dev \
 			--constraint /tmp/heygen-airflow-pin.txt --python-version 3.11 --universal \
 			-o locks/airflow-$$v.txt; \
