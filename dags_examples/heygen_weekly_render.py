@@ -203,13 +203,13 @@ with DAG(
         week: str, rendered: dict[str, Any], teaser: dict[str, Any], stored: list[dict[str, Any]]
     ) -> dict[str, Any]:
         """Log what the week's videos cost and where they are; the return value is the run's summary."""
-        from airflow_provider.heygen.api import credits
+        from airflow_provider.heygen.api.jobs import job_kind
         from airflow_provider.heygen.hooks.heygen import HeyGenHook
 
         # The teaser's task returned before the render finished, so its cost is read now, from its duration.
         (teaser_id,) = teaser["job_ids"]
         teaser_seconds = HeyGenHook().get_job("video", teaser_id).get("duration")
-        spent = {"render": rendered["credits"], "teaser": credits.cost_of("video", {}, teaser_seconds)}
+        spent = {"render": rendered["credits"], "teaser": job_kind("video").cost_of({}, teaser_seconds)}
         files = sorted(path for result in stored for job in result["files"].values() for path in job.values())
         summary = {
             "week": week,

@@ -11,15 +11,11 @@ import httpx
 import pytest
 
 from airflow_provider.heygen._compat import AIRFLOW_V_3, ObjectStoragePath
-from airflow_provider.heygen.api.errors import HeyGenConnectionError, NotFoundError, PermissionDeniedError
+from airflow_provider.heygen.api.errors import HeyGenConnectionError, NotFoundError, PermissionDeniedError, ServerError
+from airflow_provider.heygen.api.media import AUDIO_TYPES, CAPTION_TYPES, VIDEO_TYPES
 from airflow_provider.heygen.delivery import (
-    AUDIO_TYPES,
-    CAPTION_TYPES,
-    VIDEO_TYPES,
     DeliveryError,
     download,
-    media_type_of,
-    sniff_media_type,
     storage_path,
 )
 from airflow_provider.heygen.testing import FakeHeyGen
@@ -35,37 +31,6 @@ def no_sleep(seconds: float) -> None:
 def leftovers(directory: Path) -> list[str]:
     """Temporary ``.part`` files a download left behind."""
     return [name for name in os.listdir(directory) if name.endswith(".part")]
-
-
-@pytest.mark.parametrize(
-    ("head", "expected"),
-    [
-        pytest.param(media.thumbnail_png(), "image/png", id="png"),
-        pytest.param(b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg", id="jpeg"),
-        pytest.param(b"GIF89a\x01\x00", "image/gif", id="gif"),
-        pytest.param(b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp", id="webp"),
-        pytest.param(media.audio_bytes("wav", 0.1), "audio/wav", id="wav"),
-        pytest.param(media.audio_bytes("mp3", 0.1), "audio/mpeg", id="mp3-frame"),
-        pytest.param(b"ID3\x04\x00\x00\x00\x00\x00\x00", "audio/mpeg", id="mp3-id3"),
-        pytest.param(b"\xff\xf1\x50\x80", None, id="aac-adts-is-not-mp3"),
-        pytest.param(media.video_bytes("mp4"), "video/mp4", id="mp4"),
-        pytest.param(b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00", "audio/mp4", id="m4a"),
-        pytest.param(media.video_bytes("webm")[:4096], "video/webm", id="webm"),
-        pytest.param(b"%PDF-1.7\n", "application/pdf", id="pdf"),
-        pytest.param(b"\xef\xbb\xbf" + SRT.encode(), "application/x-subrip", id="srt-with-bom"),
-        pytest.param(b"WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n", "text/vtt", id="vtt"),
-        pytest.param(b"<!DOCTYPE html><html>Access denied</html>", None, id="html"),
-        pytest.param(b"", None, id="empty"),
-    ],
-)
-def test_sniff_media_type(head: bytes, expected: str | None) -> None:
-    assert sniff_media_type(head) == expected
-
-
-def test_content_type_is_trusted_only_for_text_formats() -> None:
-    assert media_type_of(b"1\nnot quite srt", "text/srt; charset=utf-8") == "application/x-subrip"
-    assert media_type_of(b"<html>oops</html>", "video/mp4") is None
-    assert media_type_of(media.thumbnail_png(), "video/mp4") == "image/png"  # the bytes win
 
 
 def test_storage_path_takes_local_paths_file_urls_and_object_storage_paths(
@@ -158,6 +123,61 @@ def test_server_errors_are_retried(fake: FakeHeyGen, url_of, tmp_path: Path) -> 
     fault = fake.inject("error", "/files/*", method="GET", status=503, times=2)
     written = download(url_of("t.png", media.thumbnail_png()), tmp_path / "t.png", sleep=no_sleep)
     assert fault.hits == 2 and written.size_bytes == len(media.thumbnail_png())
+
+
+def _scripted(answers: dict[str, list[httpx.Response]]) -> tuple[httpx.Client, list[str]]:
+    """A client whose storage answers each URL path with its list of responses in turn; and the paths asked."""
+    asked: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return answers[request.url.path].pop(0)
+
+    return httpx.Client(transport=httpx.MockTransport(handler)), asked
+
+
+def _busy_then_png(retry_after: str) -> tuple[httpx.Client, list[str]]:
+    busy = httpx.Response(503, text="<Error><Code>SlowDown</Code></Error>", headers={"Retry-After": retry_after})
+    return _scripted({"/t.png": [busy, httpx.Response(200, content=media.thumbnail_png())]})
+
+
+@pytest.mark.parametrize("retry_after", [pytest.param("2", id="within-the-cap"), pytest.param("10", id="at-the-cap")])
+def test_a_storage_retry_after_within_the_policys_cap_is_waited(tmp_path: Path, retry_after: str) -> None:
+    slept: list[float] = []
+    client, asked = _busy_then_png(retry_after)
+    with client:
+        download("https://cdn.test/t.png", tmp_path / "t.png", client=client, sleep=slept.append)
+    assert slept == [float(retry_after)] and len(asked) == 2
+
+
+def test_a_storage_retry_after_over_the_policys_cap_raises_at_once(tmp_path: Path) -> None:
+    slept: list[float] = []
+    client, asked = _busy_then_png("30")  # STORAGE_RETRY waits at most 10 s
+    with client, pytest.raises(ServerError) as info:
+        download("https://cdn.test/t.png", tmp_path / "t.png", client=client, sleep=slept.append)
+    assert (info.value.code, info.value.retry_after) == ("SlowDown", 30.0)
+    assert slept == [] and len(asked) == 1
+
+
+def test_a_url_that_expires_between_retries_is_refreshed_and_retried_afresh(tmp_path: Path) -> None:
+    expired = httpx.Response(403, text="<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
+    client, asked = _scripted(
+        {
+            "/old.png": [httpx.Response(502), expired],
+            "/new.png": [httpx.Response(503), httpx.Response(200, content=media.thumbnail_png())],
+        }
+    )
+    slept: list[float] = []
+    with client:
+        written = download(
+            "https://cdn.test/old.png",
+            tmp_path / "t.png",
+            refresh=lambda: "https://cdn.test/new.png",
+            client=client,
+            sleep=slept.append,
+        )
+    assert written.media_type == "image/png"
+    assert asked == ["/old.png", "/old.png", "/new.png", "/new.png"] and len(slept) == 2
 
 
 def _broken_stream(total: int, sent: int) -> httpx.Client:

@@ -55,10 +55,14 @@ else:
             return self.get_job_result(external_id, context)  # type: ignore[attr-defined]
 
 
+#: The ``next_method`` Airflow resumes a deferred task with when its trigger timed out or failed.
+TRIGGER_FAIL = "__fail__"
+
 __all__ = [
     "AIRFLOW_VERSION",
     "AIRFLOW_V_3",
     "AIRFLOW_V_3_3",
+    "TRIGGER_FAIL",
     "AirflowFailException",
     "AirflowNotFoundException",
     "Asset",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import time
 import uuid
 from collections.abc import Callable, Collection
@@ -28,30 +27,25 @@ from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import httpx
+import tenacity
 
 from airflow_provider.heygen._compat import ObjectStoragePath
 from airflow_provider.heygen.api.errors import HeyGenConnectionError, HeyGenError, NotFoundError, PermissionDeniedError
-from airflow_provider.heygen.api.operations import (
+from airflow_provider.heygen.api.media import MEDIA_EXTENSIONS, SNIFF_BYTES, media_type_of
+from airflow_provider.heygen.api.retries import RetryPolicy, retry_options
+from airflow_provider.heygen.api.storage import (
     CHUNK_BYTES,
     STORAGE_RETRY,
     STORAGE_TIMEOUT,
     storage_connection_error,
     storage_error,
 )
-from airflow_provider.heygen.api.retries import RetryPolicy, is_retryable, wait_seconds
 
 __all__ = [
-    "AUDIO_TYPES",
-    "CAPTION_TYPES",
-    "IMAGE_TYPES",
-    "MEDIA_EXTENSIONS",
-    "VIDEO_TYPES",
     "DeliveredFile",
     "DeliveryError",
     "Destination",
     "download",
-    "media_type_of",
-    "sniff_media_type",
     "storage_path",
 ]
 
@@ -59,40 +53,6 @@ log = logging.getLogger(__name__)
 
 #: Where a file goes: a local path, a ``file://`` or any fsspec URL, or an ``ObjectStoragePath``.
 Destination: TypeAlias = "str | os.PathLike[str] | ObjectStoragePath"
-
-#: File extension of each media type this module recognises.
-MEDIA_EXTENSIONS: dict[str, str] = {
-    "video/mp4": "mp4",
-    "video/webm": "webm",
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/gif": "gif",
-    "image/webp": "webp",
-    "audio/mpeg": "mp3",
-    "audio/wav": "wav",
-    "audio/mp4": "m4a",
-    "application/x-subrip": "srt",
-    "text/vtt": "vtt",
-    "application/pdf": "pdf",
-}
-VIDEO_TYPES = frozenset({"video/mp4", "video/webm"})
-IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
-AUDIO_TYPES = frozenset({"audio/mpeg", "audio/wav", "audio/mp4"})
-CAPTION_TYPES = frozenset({"application/x-subrip", "text/vtt"})
-
-# Text formats have no magic number worth the name: for them a matching Content-Type header is enough.
-_TEXT_TYPES = CAPTION_TYPES
-_ALIASES = {
-    "image/jpg": "image/jpeg",
-    "audio/mp3": "audio/mpeg",
-    "audio/x-wav": "audio/wav",
-    "audio/wave": "audio/wav",
-    "audio/vnd.wave": "audio/wav",
-    "text/srt": "application/x-subrip",
-    "application/srt": "application/x-subrip",
-}
-_SNIFF_BYTES = 4096
-_SRT_START = re.compile(rb"\d+\r?\n\d{1,2}:\d{2}:\d{2}[,.]\d{3}\s*-->")
 
 
 class DeliveryError(HeyGenError):
@@ -106,40 +66,6 @@ class DeliveredFile:
     path: str
     size_bytes: int
     media_type: str | None
-
-
-def sniff_media_type(head: bytes) -> str | None:
-    """The media type of a file from its first bytes (a few KB), or None when it is none of the known types."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head.startswith(b"RIFF") and head[8:12] in (b"WEBP", b"WAVE"):
-        return "image/webp" if head[8:12] == b"WEBP" else "audio/wav"
-    if head[4:8] == b"ftyp":
-        return "audio/mp4" if head[8:12] in (b"M4A ", b"M4B ") else "video/mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head:
-        return "video/webm"
-    # An ID3 tag, or an MPEG audio frame sync with layer III bits (not AAC's layer 00).
-    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE6 == 0xE2):
-        return "audio/mpeg"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if text.startswith(b"WEBVTT"):
-        return "text/vtt"
-    if _SRT_START.match(text):
-        return "application/x-subrip"
-    return None
-
-
-def media_type_of(head: bytes, content_type: str | None = None) -> str | None:
-    """A file's media type: sniffed from its bytes, else its ``Content-Type`` when that is a text format."""
-    declared = (content_type or "").split(";", 1)[0].strip().lower()
-    declared = _ALIASES.get(declared, declared)
-    return sniff_media_type(head) or (declared if declared in _TEXT_TYPES else None)
 
 
 def storage_path(location: Destination) -> ObjectStoragePath:
@@ -184,12 +110,12 @@ def download(
     final = storage_path(target)
     part = final.parent / f".{final.name}.{uuid.uuid4().hex[:12]}.part"
     http = client or httpx.Client(timeout=STORAGE_TIMEOUT, follow_redirects=True)
-    refreshes = attempt = 0
+    retrying = tenacity.Retrying(sleep=sleep, **retry_options(retry, method="GET", label=f"Download to {final}"))
+    refreshes = 0
     try:
         while True:
-            attempt += 1
             try:
-                media_type, size = _stream(http, url, part, accept)
+                media_type, size = retrying(_stream, http, url, part, accept)
                 break
             except (PermissionDeniedError, NotFoundError) as exc:
                 if refresh is None or refreshes >= max_refreshes:
@@ -200,12 +126,6 @@ def download(
                 if not fresh:
                     raise DeliveryError(f"HeyGen no longer offers {final.name}") from exc
                 url = fresh
-            except HeyGenError as exc:
-                if attempt >= retry.max_attempts or not is_retryable(exc, method="GET", has_idempotency_key=False):
-                    raise
-                wait = wait_seconds(exc, attempt, retry)
-                log.warning("Download to %s failed (%s); retry %d in %.1fs", final, exc, attempt, wait)
-                sleep(wait)
         if add_extension:
             final = final.parent / f"{final.name}.{_extension(media_type, url)}"
         part.fs.mv(part.path, final.path)
@@ -233,9 +153,9 @@ def _stream(
             head, size, media_type, checked = b"", 0, None, False
             with _create(part) as out:
                 for chunk in response.iter_bytes(CHUNK_BYTES):
-                    if not checked and len(head) < _SNIFF_BYTES:
-                        head += chunk[: _SNIFF_BYTES - len(head)]
-                    if not checked and len(head) >= _SNIFF_BYTES:  # check before writing a wrong file further
+                    if not checked and len(head) < SNIFF_BYTES:
+                        head += chunk[: SNIFF_BYTES - len(head)]
+                    if not checked and len(head) >= SNIFF_BYTES:  # check before writing a wrong file further
                         media_type, checked = _check_type(head, response, accept), True
                     out.write(chunk)
                     size += len(chunk)

@@ -6,12 +6,20 @@ never fail (a broken ``package-name`` breaks every Airflow command in the enviro
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 PACKAGE_NAME = "airflow-provider-heygen"
 INTEGRATION = "HeyGen"
 HOOK_CLASS = "airflow_provider.heygen.hooks.heygen.HeyGenHook"
-OPERATOR_MODULES = ("video", "agent", "translation", "lipsync", "speech", "assets", "avatar", "download")
+# Every module of operators/ but the shared base, read off the folder (importing them here would not be cheap).
+OPERATOR_MODULES = tuple(
+    sorted(
+        path.stem
+        for path in (Path(__file__).parent / "operators").glob("*.py")
+        if path.stem not in ("__init__", "base")
+    )
+)
 
 # The connection form (Airflow 3.2+ reads these keys; 2.x asks the hook's methods, which reuse them).
 CONN_FIELDS: dict[str, Any] = {

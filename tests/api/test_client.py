@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -112,17 +114,78 @@ def test_retry_after_http_date_is_honoured(
     assert 27 <= sleep.waits[0] <= 30
 
 
+def limited(retry_after: str) -> httpx.Response:
+    return envelope_error(429, "rate_limit_exceeded", "slow down", **{"Retry-After": retry_after})
+
+
+@pytest.mark.parametrize(
+    ("policy", "retry_afters", "waits"),
+    [
+        pytest.param(RetryPolicy(max_wait=60), ["600"], [], id="600s-over-the-60s-cap"),
+        pytest.param(RetryPolicy(max_wait=60), ["60.5"], [], id="just-over-the-cap"),
+        pytest.param(RetryPolicy(max_wait=60), ["30", "61"], [30.0], id="over-the-cap-on-the-second-429"),
+        pytest.param(RetryPolicy(max_wait=60, deadline=20), ["25"], [], id="over-the-deadline"),
+        pytest.param(RetryPolicy(max_wait=60, deadline=20), ["8", "12.5"], [8.0], id="over-the-remaining-deadline"),
+    ],
+)
 @respx.mock(base_url=BASE)
-def test_retry_after_is_capped_by_policy(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
-    capped = HeyGenClient(KEY, base_url=BASE, sleep=sleep, clock=sleep.clock, retry=RetryPolicy(max_wait=5))
-    respx_mock.get("/v3/users/me").mock(
-        side_effect=[
-            envelope_error(429, "rate_limit_exceeded", "x", **{"Retry-After": "3600"}),
-            httpx.Response(200, json={"data": {}}),
-        ]
+def test_a_server_wait_the_call_cannot_afford_raises_at_once_with_the_servers_value(
+    respx_mock: respx.MockRouter, sleep: FakeSleep, policy: RetryPolicy, retry_afters: list[str], waits: list[float]
+) -> None:
+    client = HeyGenClient(KEY, base_url=BASE, sleep=sleep, clock=sleep.clock, retry=policy)
+    route = respx_mock.get("/v3/users/me").mock(
+        side_effect=[*map(limited, retry_afters), httpx.Response(200, json={"data": {}})]
     )
-    capped.request("GET", "/v3/users/me")
-    assert sleep.waits == [5.0]
+    with pytest.raises(errors.RateLimitError) as info:
+        client.request("GET", "/v3/users/me")
+    assert sleep.waits == waits
+    assert route.call_count == len(retry_afters)
+    assert info.value.retry_after == float(retry_afters[-1])  # uncapped: the caller defers for it
+
+
+@pytest.mark.parametrize(
+    ("policy", "retry_afters"),
+    [
+        pytest.param(RetryPolicy(max_wait=60), ["30"], id="within-the-cap"),
+        pytest.param(RetryPolicy(max_wait=60), ["60"], id="at-the-cap"),
+        pytest.param(RetryPolicy(max_wait=60), ["0"], id="no-wait"),
+        pytest.param(RetryPolicy(max_wait=60, deadline=20), ["20"], id="ending-at-the-deadline"),
+        pytest.param(RetryPolicy(max_wait=60, deadline=20), ["8", "12"], id="ending-at-the-remaining-deadline"),
+    ],
+)
+@respx.mock(base_url=BASE)
+def test_a_server_wait_the_call_can_afford_is_waited_in_place(
+    respx_mock: respx.MockRouter, sleep: FakeSleep, policy: RetryPolicy, retry_afters: list[str]
+) -> None:
+    client = HeyGenClient(KEY, base_url=BASE, sleep=sleep, clock=sleep.clock, retry=policy)
+    respx_mock.get("/v3/users/me").mock(
+        side_effect=[*map(limited, retry_afters), httpx.Response(200, json={"data": {"u": 1}})]
+    )
+    assert client.request("GET", "/v3/users/me")["data"] == {"u": 1}
+    assert sleep.waits == [float(seconds) for seconds in retry_afters]
+
+
+@respx.mock(base_url=BASE)
+def test_a_concurrency_limit_longer_than_the_cap_is_left_to_the_caller(
+    respx_mock: respx.MockRouter, client: HeyGenClient, sleep: FakeSleep
+) -> None:
+    route = respx_mock.post("/v3/videos").respond(
+        429,
+        json={"error": {"code": "rate_limit_exceeded", "message": "Concurrent job limit of 10 reached"}},
+        headers={"Retry-After": "600"},
+    )
+    with pytest.raises(errors.ConcurrencyLimitError) as info:
+        client.request("POST", "/v3/videos", json={}, idempotency_key="k")
+    assert (info.value.retry_after, route.call_count, sleep.waits) == (600.0, 1, [])
+
+
+@respx.mock(base_url=BASE)
+def test_backoff_without_server_advice_is_capped(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
+    policy = RetryPolicy(max_attempts=3, initial_backoff=100, max_backoff=100, max_wait=2)
+    client = HeyGenClient(KEY, base_url=BASE, sleep=sleep, clock=sleep.clock, retry=policy)
+    respx_mock.get("/v3/users/me").mock(side_effect=[httpx.Response(503), httpx.Response(503), httpx.Response(200)])
+    client.request("GET", "/v3/users/me")
+    assert sleep.waits == [2.0, 2.0]
 
 
 @respx.mock(base_url=BASE)
@@ -317,6 +380,83 @@ async def test_async_paginate_and_429_wait(respx_mock: respx.MockRouter, sleep: 
         assert [item["id"] async for item in aclient.paginate("/v3/videos")] == ["a", "b", "c", "d"]
         assert (await aclient.request("GET", "/v3/users/me"))["data"] == {"u": 1}
     assert sleep.waits == [2.0]
+
+
+@respx.mock(base_url=BASE)
+async def test_async_server_wait_over_the_cap_raises_at_once(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
+    route = respx_mock.get("/v3/users/me").mock(side_effect=[limited("600"), httpx.Response(200, json={"data": {}})])
+    policy = RetryPolicy(max_wait=60)
+    async with AsyncHeyGenClient(KEY, base_url=BASE, sleep=sleep.asleep, clock=sleep.clock, retry=policy) as aclient:
+        with pytest.raises(errors.RateLimitError) as info:
+            await aclient.request("GET", "/v3/users/me")
+    assert (info.value.retry_after, route.call_count, sleep.waits) == (600.0, 1, [])
+
+
+def test_close_leaves_an_http_client_passed_in_open() -> None:
+    with httpx.Client() as http:
+        with HeyGenClient(KEY, base_url=BASE, http_client=http):
+            pass
+        assert not http.is_closed
+    own = HeyGenClient(KEY, base_url=BASE)
+    own.close()
+    assert own._http.is_closed
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [
+        pytest.param(None, "https://api.heygen.com", id="default"),
+        pytest.param("api.heygen.com", "https://api.heygen.com", id="bare-host-gets-https"),
+        pytest.param("localhost:8080/", "https://localhost:8080", id="bare-host-and-port"),
+        pytest.param("http://127.0.0.1:9000/", "http://127.0.0.1:9000", id="http-with-port"),
+        pytest.param("HTTPS://api.heygen.com", "HTTPS://api.heygen.com", id="scheme-in-capitals"),
+        pytest.param("https://proxy.test/heygen/", "https://proxy.test/heygen", id="path-prefix"),
+    ],
+)
+def test_base_url_accepts_http_and_https_urls_and_bare_hosts(base_url: str | None, expected: str) -> None:
+    assert HeyGenClient(KEY, base_url=base_url).base_url == expected
+
+
+@pytest.mark.parametrize("cls", [HeyGenClient, AsyncHeyGenClient])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        pytest.param({"timeout": 0}, "timeout 0 must be > 0 seconds", id="zero-timeout"),
+        pytest.param({"timeout": -1.5}, "timeout -1.5 must be > 0 seconds", id="negative-timeout"),
+        pytest.param({"timeout": float("nan")}, "timeout nan must be > 0 seconds", id="nan-timeout"),
+        pytest.param(
+            {"base_url": "ftp://api.heygen.com"}, "base_url 'ftp://api.heygen.com' has scheme 'ftp'", id="ftp"
+        ),
+        pytest.param(
+            {"base_url": "https://ada:hunter2@api.heygen.com"},
+            "base_url 'https://***@api.heygen.com' carries credentials",
+            id="credentials",
+        ),
+        pytest.param(
+            {"base_url": "https://api.heygen.com/?region=eu"},
+            "'https://api.heygen.com/?region=eu' has a query",
+            id="query",
+        ),
+        pytest.param(
+            {"base_url": "https://api.heygen.com/#v3"}, "'https://api.heygen.com/#v3' has a fragment", id="fragment"
+        ),
+        pytest.param(
+            {"base_url": "https://api.heygen.com/?"}, "'https://api.heygen.com/?' has a query", id="empty-query"
+        ),
+        pytest.param({"base_url": "https://"}, "base_url 'https://' has no host", id="no-host"),
+        pytest.param(
+            {"base_url": "https://api.heygen.com:https"}, "'https://api.heygen.com:https' is not a URL", id="bad-port"
+        ),
+    ],
+)
+def test_nonsense_settings_are_rejected_at_construction(
+    cls: type[HeyGenClient | AsyncHeyGenClient], settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)) as info:
+        cls(KEY, **settings)
+    if "base_url" in settings:
+        assert "an http:// or https:// URL" in str(info.value)  # says what is allowed
+    assert "hunter2" not in str(info.value)
 
 
 def test_invalid_idempotency_key_is_rejected_before_sending() -> None:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
-from airflow_provider.heygen.api.credits import PRICES, cost_of, estimate
+from airflow_provider.heygen.api.credits import PRICES, SPEECH, CreditEstimate
+from airflow_provider.heygen.api.jobs import JOB_KINDS, job_kind
+
+
+def estimate(kind: str, body: Mapping[str, Any], *, source_seconds: float | None = None) -> CreditEstimate:
+    return job_kind(kind).estimate(body, source_seconds)
+
+
+def cost_of(kind: str, body: Mapping[str, Any], output_seconds: float | None) -> float | None:
+    return job_kind(kind).cost_of(body, output_seconds)
 
 
 def test_avatar_video_estimate_from_script_length() -> None:
@@ -57,3 +69,24 @@ def test_cost_of_finished_jobs() -> None:
     assert cost_of("video", {"type": "avatar"}, 30) == pytest.approx(3.0)
     assert cost_of("avatar", {}, None) == 1.0
     assert cost_of("video", {}, None) is None
+
+
+def test_proofreads_are_priced_per_language_and_speech_per_second_of_audio() -> None:
+    request = {"output_languages": ["Spanish (Spain)", "French (France)", "German (Germany)"]}
+    assert estimate("proofread", request, source_seconds=60).credits == pytest.approx(60 * PRICES["proofread"] * 3)
+    speech = SPEECH.estimate({"text": " ".join(["word"] * 25)})  # 10 s at 2.5 words/s
+    assert speech.credits == pytest.approx(10 * PRICES["speech_starfish"])
+    assert SPEECH.cost({}, 4.0) == pytest.approx(4 * PRICES["speech_starfish"])
+
+
+@pytest.mark.parametrize("kind", sorted(JOB_KINDS))
+def test_every_kind_has_a_price_that_is_unknown_rather_than_zero_without_a_length(kind: str) -> None:
+    result = estimate(kind, {})
+    assert result.credits is None or result.credits > 0
+    assert result.basis
+    assert cost_of(kind, {}, None) in (None, PRICES["avatar_creation_per_call"])
+
+
+def test_a_kind_without_a_price_says_so() -> None:
+    assert estimate("voice_clone", {}) == CreditEstimate(None, "no price known for this kind")
+    assert cost_of("voice_clone", {}, 10) is None

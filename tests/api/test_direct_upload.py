@@ -8,14 +8,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import respx
 
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.client import HeyGenClient
 from airflow_provider.heygen.api.errors import InvalidRequestError, PermissionDeniedError
-from airflow_provider.heygen.api.operations import storage_error
 from airflow_provider.heygen.api.retries import RetryPolicy
 from airflow_provider.heygen.testing import FakeHeyGen
 from airflow_provider.heygen.testing.fake import media
@@ -153,16 +151,3 @@ def test_a_bad_file_fails_before_any_request(
     with pytest.raises(InvalidRequestError, match=re.escape(problem)):
         client.upload_asset_file(str(tmp_path / name))
     assert not fake.requests
-
-
-def test_storage_errors_read_the_s3_xml_and_leave_the_signature_out() -> None:
-    response = httpx.Response(
-        403,
-        text="<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
-        headers={"content-type": "application/xml", "x-amz-request-id": "s3req1"},
-        request=httpx.Request("PUT", "https://storage.test/bucket/key.mp4?X-Amz-Signature=secretsig"),
-    )
-    error = storage_error(response)
-    assert isinstance(error, PermissionDeniedError)
-    assert (error.code, error.message, error.request_id) == ("AccessDenied", "Request has expired", "s3req1")
-    assert "secretsig" not in str(error) and "/bucket/key.mp4" in str(error)

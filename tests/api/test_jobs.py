@@ -1,17 +1,24 @@
-"""The one status table: every kind's vocabulary, unknown statuses, bulk requests and their answers."""
+"""The job-kind registry: every kind's vocabulary, unknown statuses, bulk requests and their answers, result
+fields and outputs, and the bounds of a wait."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from airflow_provider.heygen.api.jobs import (
     JOB_KINDS,
+    MIN_POLL_INTERVAL,
     JobState,
-    job_ids_from,
+    check_poll_interval,
+    check_timeout,
     job_kind,
+    known_kinds,
     status_requests,
     statuses_from_responses,
 )
+from tests.contract.schemas import find_operation
 
 
 @pytest.mark.parametrize(
@@ -102,16 +109,82 @@ def test_every_kind_has_an_app_link_or_none() -> None:
     assert JOB_KINDS["voice_clone"].app_url("x") is None
 
 
+def test_describe_keeps_the_kinds_result_fields_under_its_id_name() -> None:
+    resource = {"status": "completed", "video_url": "https://x/v.mp4", "duration": 12.5, "unrelated": 1}
+    described = JOB_KINDS["video"].describe("v1", resource)
+    assert described["video_id"] == "v1" and described["status"] == "completed"
+    assert described["video_url"] == "https://x/v.mp4" and described["duration"] == 12.5
+    assert "unrelated" not in described and described["failure_code"] is None
+
+
+def test_describe_reads_failures_from_an_error_object_too() -> None:
+    look = {"status": "failed", "error": {"code": "face_not_found", "message": "No face"}, "group_id": "g"}
+    described = JOB_KINDS["avatar"].describe("look_1", look)
+    assert (described["avatar_id"], described["group_id"]) == ("look_1", "g")
+    assert (described["failure_code"], described["failure_message"]) == ("face_not_found", "No face")
+
+
+def test_an_output_takes_the_first_url_that_is_set() -> None:
+    captions = JOB_KINDS["video_translation"].outputs["captions"]
+    assert captions.url({"srt_caption_url": None, "vtt_caption_url": "https://x/c.vtt"}) == "https://x/c.vtt"
+    assert captions.url({}) is None
+
+
+def test_a_video_agent_session_delivers_the_outputs_of_its_video() -> None:
+    agent = JOB_KINDS["video_agent"]
+    assert agent.outputs == JOB_KINDS["video"].outputs and agent.outputs_via == "video_id"
+
+
+def test_an_unknown_kind_names_every_kind_of_the_registry() -> None:
+    with pytest.raises(ValueError, match="Unknown HeyGen job kind 'render'") as info:
+        job_kind("render")
+    assert all(name in str(info.value) for name in JOB_KINDS)
+    assert known_kinds(["video", "lipsync"]) == "lipsync, video"
+
+
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("value", "accepted"),
     [
-        pytest.param(["a", "b"], ["a", "b"], id="list"),
-        pytest.param("a", ["a"], id="one-id"),
-        pytest.param("a, b", ["a", "b"], id="comma-separated"),
-        pytest.param("['a', 'b']", ["a", "b"], id="rendered-list"),
-        pytest.param({"kind": "video", "job_ids": ["a"]}, ["a"], id="operator-result"),
-        pytest.param("", [], id="empty"),
+        pytest.param(0, False, id="zero"),
+        pytest.param(-1, False, id="negative"),
+        pytest.param(MIN_POLL_INTERVAL / 2, False, id="below-the-floor"),
+        pytest.param(MIN_POLL_INTERVAL, True, id="the-floor"),
+        pytest.param(30, True, id="heygen-advice"),
+        pytest.param(float("nan"), False, id="nan"),
     ],
 )
-def test_job_ids_from_template_and_xcom_values(value: object, expected: list[str]) -> None:
-    assert job_ids_from(value) == expected
+def test_poll_intervals_below_the_floor_are_refused(value: float, accepted: bool) -> None:
+    if accepted:
+        assert check_poll_interval(value) == value
+        return
+    with pytest.raises(ValueError, match=rf"poll_interval={value!r} is below the floor of {MIN_POLL_INTERVAL} s"):
+        check_poll_interval(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        pytest.param(timedelta(minutes=2), 120.0, id="timedelta"),
+        pytest.param(0.5, 0.5, id="seconds"),
+        pytest.param(0, None, id="zero"),
+        pytest.param(timedelta(seconds=-1), None, id="negative-timedelta"),
+    ],
+)
+def test_timeouts_must_be_positive(value: timedelta | float, seconds: float | None) -> None:
+    if seconds is not None:
+        assert check_timeout(value) == seconds
+        return
+    with pytest.raises(ValueError, match=r"timeout=.* must be more than 0 seconds"):
+        check_timeout(value)
+
+
+@pytest.mark.parametrize("kind", sorted(JOB_KINDS))
+def test_every_path_of_the_registry_is_an_operation_of_heygens_contract(kind: str) -> None:
+    spec = JOB_KINDS[kind]
+    find_operation("POST", spec.create_path)
+    find_operation("GET", spec.status_url_path("x_1"))
+    if spec.bulk_status_path:
+        operation = find_operation("GET", spec.bulk_status_path)
+        assert operation["path"] == spec.bulk_status_path  # not a templated GET that happens to match
+    if (cancel := spec.cancel_url_path("x_1")) is not None:
+        find_operation("POST", cancel)

@@ -11,6 +11,7 @@ from airflow_provider.heygen.api import errors
 from airflow_provider.heygen.api.retries import (
     RetryPolicy,
     backoff,
+    gives_up,
     is_retryable,
     parse_retry_after,
     wait_seconds,
@@ -43,11 +44,41 @@ def test_backoff_doubles_with_jitter_up_to_the_cap() -> None:
         assert ceiling / 2 <= wait <= ceiling
 
 
-def test_wait_prefers_server_advice_and_caps_it() -> None:
-    policy = RetryPolicy(max_wait=10)
-    limited = errors.RateLimitError("x", status_code=429, retry_after=3)
-    assert wait_seconds(limited, 1, policy) == 3
-    assert wait_seconds(errors.RateLimitError("x", status_code=429, retry_after=99), 1, policy) == 10
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        pytest.param(errors.RateLimitError("x", status_code=429, retry_after=3), 3, id="server-advice"),
+        pytest.param(errors.RateLimitError("x", status_code=429, retry_after=600), 600, id="server-advice-uncapped"),
+        pytest.param(errors.ServerError("x", status_code=503), 10, id="backoff-capped"),
+        pytest.param(errors.HeyGenConnectionError("x"), 10, id="backoff-capped-connection-error"),
+    ],
+)
+def test_wait_is_the_servers_advice_as_given_else_backoff_capped(error: BaseException, expected: float) -> None:
+    policy = RetryPolicy(initial_backoff=100, max_backoff=100, max_wait=10)
+    assert wait_seconds(error, 1, policy) == expected
+
+
+@pytest.mark.parametrize(
+    ("attempt", "wait", "elapsed", "policy", "expected"),
+    [
+        pytest.param(1, 10, 0, RetryPolicy(max_wait=60), False, id="retry"),
+        pytest.param(5, 10, 0, RetryPolicy(max_attempts=6), False, id="before-the-last-try"),
+        pytest.param(6, 10, 0, RetryPolicy(max_attempts=6), True, id="after-the-last-try"),
+        pytest.param(1, 60, 0, RetryPolicy(max_wait=60), False, id="wait-at-the-cap"),
+        pytest.param(1, 60.001, 0, RetryPolicy(max_wait=60), True, id="server-wait-over-the-cap"),
+        pytest.param(1, 600, 0, RetryPolicy(max_wait=60), True, id="server-wait-far-over-the-cap"),
+        pytest.param(1, 0, 0, RetryPolicy(max_wait=0), False, id="zero-wait-with-zero-cap"),
+        pytest.param(1, 20, 0, RetryPolicy(deadline=20), False, id="wait-ending-at-the-deadline"),
+        pytest.param(1, 20.5, 0, RetryPolicy(deadline=20), True, id="wait-over-the-deadline"),
+        pytest.param(2, 12, 8, RetryPolicy(deadline=20), False, id="wait-ending-at-the-remaining-deadline"),
+        pytest.param(2, 12.5, 8, RetryPolicy(deadline=20), True, id="wait-over-the-remaining-deadline"),
+        pytest.param(2, 50, 1e6, RetryPolicy(), False, id="no-deadline"),
+    ],
+)
+def test_gives_up_at_its_boundaries(
+    attempt: int, wait: float, elapsed: float, policy: RetryPolicy, expected: bool
+) -> None:
+    assert gives_up(attempt, wait, policy, elapsed=elapsed) is expected
 
 
 def status(code: int, api_code: str | None = None) -> errors.APIStatusError:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from mutagen.mp4 import MP4
 
-from airflow_provider.heygen.api.errors import InvalidRequestError
+from airflow_provider.heygen.api.errors import InvalidRequestError, RateLimitError
 from airflow_provider.heygen.api.jobs import JobStatus
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.testing import FakeHeyGen
@@ -114,3 +114,25 @@ def test_rate_limit_429_is_waited_out_and_a_dropped_post_is_replayed(hook: HeyGe
     fake.inject("drop", "/v3/videos", method="POST", times=1, after=True)
     created = hook.create_video(AVATAR_VIDEO, idempotency_key="lost-answer")
     assert [job.id for job in fake.jobs("video")] == [created.video_id]
+
+
+def test_a_worker_wait_sleeps_out_a_long_retry_after_once_when_the_deadline_allows(
+    hook: HeyGenHook, fake: FakeHeyGen
+) -> None:
+    video_id = hook.create_video(AVATAR_VIDEO).video_id
+    fake.advance(3600)
+    fake.inject("rate_limit", f"/v3/videos/{video_id}", method="GET", times=1, retry_after=90)  # above the 60 s cap
+    slept: list[float] = []
+    statuses = hook.wait_for_jobs("video", [video_id], poll_interval=1, deadline=time.time() + 600, sleep=slept.append)
+    assert statuses[video_id].status == "completed" and slept == [90]
+    assert len(fake.requests_to("GET", f"/v3/videos/{video_id}")) == 2
+
+
+def test_a_worker_wait_raises_a_retry_after_past_its_deadline_at_once(hook: HeyGenHook, fake: FakeHeyGen) -> None:
+    video_id = hook.create_video(AVATAR_VIDEO).video_id
+    fake.inject("rate_limit", f"/v3/videos/{video_id}", method="GET", times=1, retry_after=900)
+    slept: list[float] = []
+    with pytest.raises(RateLimitError, match="HeyGen asks to wait 900s") as info:
+        hook.wait_for_jobs("video", [video_id], poll_interval=1, deadline=time.time() + 600, sleep=slept.append)
+    assert info.value.retry_after == 900 and not slept
+    assert len(fake.requests_to("GET", f"/v3/videos/{video_id}")) == 1

@@ -25,6 +25,11 @@ class FakeTI:
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcoms[key] = value
 
+    def xcom_pull(self, task_ids: str, key: str, map_indexes: int = -1) -> Any:
+        """This task instance's own pushes (the only ones the operators read back)."""
+        assert (task_ids, map_indexes) == (self.task_id, self.map_index)
+        return self.xcoms.get(key)
+
 
 def context(**ti_fields: Any) -> dict[str, Any]:
     """A minimal task context around a ``FakeTI``."""

@@ -7,21 +7,22 @@ import importlib
 import json
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
 
-from airflow_provider.heygen._compat import AirflowFailException, ObjectStoragePath, TaskDeferred
+from airflow_provider.heygen._compat import TRIGGER_FAIL, AirflowFailException, ObjectStoragePath, TaskDeferred
 from airflow_provider.heygen.api.errors import HeyGenError, JobFailedError, JobTimeoutError
 from airflow_provider.heygen.api.models import AGENT_FILE_MIME_TYPES
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
+from airflow_provider.heygen.inputs import asset_input
 from airflow_provider.heygen.operators.agent import VIDEO_ID_XCOM_KEY, HeyGenVideoAgentOperator
-from airflow_provider.heygen.operators.assets import asset_input
 from airflow_provider.heygen.testing import FakeHeyGen
 from airflow_provider.heygen.testing.fake import media
-from airflow_provider.heygen.triggers.job import HeyGenJobTrigger
+from airflow_provider.heygen.triggers.job import DEFERRAL_MARGIN, HeyGenJobTrigger
 from tests.operators import support
 
 PROMPT = "A short video about our new release"
@@ -29,7 +30,7 @@ MEDIA = Path(media.__file__).parent / "media"
 
 
 def agent(**kwargs: Any) -> HeyGenVideoAgentOperator:
-    return HeyGenVideoAgentOperator(task_id="agent", **{"request": {"prompt": PROMPT}, "poll_interval": 0.05, **kwargs})
+    return HeyGenVideoAgentOperator(task_id="agent", **{"request": {"prompt": PROMPT}, "poll_interval": 0.1, **kwargs})
 
 
 @pytest.fixture
@@ -177,8 +178,9 @@ def test_deferrable_waits_on_the_session_then_on_its_video(heygen: FakeHeyGen, c
     assert isinstance(first.trigger, HeyGenJobTrigger) and first.method_name == "execute_session_complete"
     assert kwargs["kind"] == "video_agent" and kwargs["job_ids"] == [session.id] and kwargs["cancel_on_kill"]
     assert started + 600 <= kwargs["deadline"] <= time.time() + 600
-    assert first.kwargs == {"deadline": kwargs["deadline"]}
+    assert first.kwargs == {"deadline": kwargs["deadline"], "job_ids": [session.id]}
     assert heygen.api_key not in json.dumps(kwargs)
+    assert timedelta(seconds=590) + DEFERRAL_MARGIN < first.timeout <= timedelta(seconds=600) + DEFERRAL_MARGIN
 
     heygen.advance(3600)
     resumed = agent(deferrable=True, timeout=600)  # a resumed task is a fresh operator
@@ -188,7 +190,10 @@ def test_deferrable_waits_on_the_session_then_on_its_video(heygen: FakeHeyGen, c
     _, kwargs = second.trigger.serialize()
     assert kwargs["kind"] == "video" and kwargs["job_ids"] == [video_id]
     assert kwargs["deadline"] == first.kwargs["deadline"]  # one timeout for both waits
-    assert second.method_name == "execute_complete" and second.kwargs == {"session_id": session.id}
+    assert second.method_name == "execute_complete" and second.kwargs == {
+        "session_id": session.id,
+        "job_ids": [video_id],
+    }
     assert pushed(context, VIDEO_ID_XCOM_KEY) == video_id
 
     last = agent(deferrable=True)
@@ -425,3 +430,54 @@ def test_a_failed_session_fails_the_run(heygen: FakeHeyGen, dag_id: str) -> None
     dagrun = run(dag_id)
     assert dagrun.state == "failed"
     assert {job.status for job in heygen.jobs("video_agent")} == {"failed"}
+
+
+# --- the timeout and error paths stop the session ------------------------------------------------------------
+
+
+def stops(fake: FakeHeyGen) -> list[str]:
+    return [r.path for r in fake.requests if r.method == "POST" and r.path.endswith("/stop")]
+
+
+def test_a_worker_wait_that_times_out_stops_the_session(heygen: FakeHeyGen, context: dict[str, Any]) -> None:
+    heygen.clock_speed = 0  # the session never finishes
+    with pytest.raises(JobTimeoutError):
+        agent(deferrable=False, timeout=0.3).execute(context)
+    (session,) = heygen.jobs("video_agent")
+    assert stops(heygen) == [f"/v3/video-agents/{session.id}/stop"]
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [pytest.param("timeout", JobTimeoutError, id="timeout"), pytest.param("error", HeyGenError, id="error")],
+)
+def test_a_deferred_wait_that_ends_badly_stops_the_session(
+    heygen: FakeHeyGen, context: dict[str, Any], status: str, error: type[Exception]
+) -> None:
+    heygen.clock_speed = 0
+    first = deferral(agent(deferrable=True), agent(deferrable=True).execute, context)
+    (session,) = heygen.jobs("video_agent")
+    with pytest.raises(error):
+        agent(deferrable=True).execute_session_complete(
+            context, event(status, "video_agent", session.id), **first.kwargs
+        )
+    assert stops(heygen) == [f"/v3/video-agents/{session.id}/stop"]
+
+
+def test_a_deferral_that_timed_out_in_airflow_stops_the_session_then_fails(
+    heygen: FakeHeyGen, context: dict[str, Any]
+) -> None:
+    heygen.clock_speed = 0
+    deferral(agent(deferrable=True), agent(deferrable=True).execute, context)
+    (session,) = heygen.jobs("video_agent")
+    with pytest.raises(Exception, match="Trigger timeout") as info:  # the triggerer never answered
+        agent(deferrable=True).resume_execution(TRIGGER_FAIL, {"error": "Trigger timeout"}, context)
+    assert "Deferral" in type(info.value).__name__
+    assert stops(heygen) == [f"/v3/video-agents/{session.id}/stop"]
+
+
+def test_without_cancel_on_kill_nothing_is_stopped(heygen: FakeHeyGen, context: dict[str, Any]) -> None:
+    heygen.clock_speed = 0
+    with pytest.raises(JobTimeoutError):
+        agent(deferrable=False, timeout=0.3, cancel_on_kill=False).execute(context)
+    assert not stops(heygen)

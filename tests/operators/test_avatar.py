@@ -26,7 +26,7 @@ CLIP = Path(media.__file__).parent / "media" / "sample.mp4"
 
 
 def avatar(**kwargs: Any) -> HeyGenCreateAvatarOperator:
-    return HeyGenCreateAvatarOperator(task_id="avatar", **{"request": PHOTO, "poll_interval": 0.05, **kwargs})
+    return HeyGenCreateAvatarOperator(task_id="avatar", **{"request": PHOTO, "poll_interval": 0.1, **kwargs})
 
 
 @pytest.fixture

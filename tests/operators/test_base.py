@@ -5,24 +5,32 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from airflow_provider.heygen._compat import AIRFLOW_V_3_3, AirflowFailException, TaskDeferred, TimeDeltaTrigger
-from airflow_provider.heygen.api.errors import HeyGenError, InvalidTriggerEventError, JobFailedError, JobTimeoutError
+from airflow_provider.heygen.api.errors import (
+    HeyGenError,
+    InvalidTriggerEventError,
+    JobFailedError,
+    JobTimeoutError,
+    RateLimitError,
+)
 from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY
+from airflow_provider.heygen.operators import base
 from airflow_provider.heygen.operators.base import idempotency_key_for
 from airflow_provider.heygen.operators.video import HeyGenCreateVideoOperator
 from airflow_provider.heygen.testing import FakeHeyGen
-from airflow_provider.heygen.triggers.job import HeyGenJobTrigger
+from airflow_provider.heygen.triggers.job import DEFERRAL_MARGIN, HeyGenJobTrigger
 from tests.operators.support import context
 
 REQUEST = {"type": "avatar", "avatar_id": "look_1", "voice_id": "voice_1", "script": "one two three four five"}
 
 
 def operator(**kwargs: Any) -> HeyGenCreateVideoOperator:
-    kwargs = {"request": REQUEST, "poll_interval": 0.05, "timeout": 30, **kwargs}
+    kwargs = {"request": REQUEST, "poll_interval": 0.1, "timeout": 30, **kwargs}
     return HeyGenCreateVideoOperator(task_id="t", **kwargs)
 
 
@@ -170,3 +178,90 @@ def test_on_kill_in_the_worker_stops_cancellable_jobs_only(heygen: FakeHeyGen) -
     op.execute(context())
     op.on_kill()  # videos cannot be stopped: nothing is sent
     assert not [r for r in heygen.requests if r.path.endswith("/stop")]
+
+
+# --- a server wait longer than the cap: no retries in place ------------------------------------------------
+
+
+def posts(fake: FakeHeyGen) -> list[Any]:
+    return fake.requests_to("POST", "/v3/videos")
+
+
+def test_a_long_retry_after_defers_for_the_whole_wait_then_resubmits_with_the_same_key(heygen: FakeHeyGen) -> None:
+    heygen.inject("rate_limit", "/v3/videos", method="POST", retry_after=600, times=1)
+    with pytest.raises(TaskDeferred) as info:
+        operator(deferrable=True).execute(context())
+    assert len(posts(heygen)) == 1  # refused once, not retried inside the server's window
+    trigger = info.value.trigger
+    assert isinstance(trigger, TimeDeltaTrigger) and info.value.method_name == "resume_after_limit"
+    wakes = trigger.serialize()[1]["moment"].timestamp() - time.time()
+    assert 590 < wakes <= 600
+    assert timedelta(seconds=590) + DEFERRAL_MARGIN < info.value.timeout <= timedelta(seconds=600) + DEFERRAL_MARGIN
+    with pytest.raises(TaskDeferred) as resumed:
+        operator(deferrable=True).resume_after_limit(context(), None)
+    assert isinstance(resumed.value.trigger, HeyGenJobTrigger)
+    first, second = posts(heygen)
+    assert first.headers["idempotency-key"] == second.headers["idempotency-key"] and len(heygen.jobs("video")) == 1
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The worker's sleeps, recorded instead of slept."""
+    sleeps: list[float] = []
+    monkeypatch.setattr(base.time, "sleep", sleeps.append)
+    return sleeps
+
+
+def test_in_the_worker_a_retry_after_that_fits_the_timeout_is_waited_once(
+    heygen: FakeHeyGen, slept: list[float]
+) -> None:
+    heygen.inject("rate_limit", "/v3/videos", method="POST", retry_after=20, times=1)
+    op = operator(deferrable=False, wait_for_completion=False, timeout=30)
+    assert op.execute(context())["job_ids"] == [job.id for job in heygen.jobs("video")]
+    assert slept == [20] and len(posts(heygen)) == 2
+
+
+def test_in_the_worker_a_retry_after_longer_than_the_timeout_fails_naming_the_wait(
+    heygen: FakeHeyGen, slept: list[float]
+) -> None:
+    heygen.inject("rate_limit", "/v3/videos", method="POST", retry_after=600, times=1)
+    with pytest.raises(RateLimitError, match=r"HeyGen asks to wait 600s") as info:
+        operator(deferrable=False, timeout=300).execute(context())
+    assert info.value.retry_after == 600 and not slept and len(posts(heygen)) == 1 and not heygen.jobs("video")
+
+
+# --- nonsense refused when the DAG is parsed ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"poll_interval": 0}, r"poll_interval=0 is below the floor of 0.1 s", id="poll-zero"),
+        pytest.param({"poll_interval": 0.01}, r"poll_interval=0.01 is below the floor", id="poll-tiny"),
+        pytest.param({"timeout": 0}, r"timeout=0 must be more than 0 seconds", id="timeout-zero"),
+        pytest.param(
+            {"timeout": timedelta(minutes=-5)}, r"timeout=.*must be more than 0 seconds", id="timeout-negative"
+        ),
+    ],
+)
+def test_nonsense_waits_are_refused_at_construction(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        operator(**kwargs)
+
+
+# --- the deferral's backstop and the jobs it stops ----------------------------------------------------------
+
+
+def test_every_deferral_has_a_timeout_just_past_the_waits_deadline(heygen: FakeHeyGen) -> None:
+    with pytest.raises(TaskDeferred) as info:
+        operator(deferrable=True, timeout=600).execute(context())
+    deadline = info.value.trigger.serialize()[1]["deadline"]
+    expected = timedelta(seconds=deadline - time.time()) + DEFERRAL_MARGIN
+    assert abs(info.value.timeout - expected) < timedelta(seconds=5)
+    assert info.value.kwargs == {"job_ids": info.value.trigger.job_ids}
+
+
+def test_an_event_about_other_jobs_is_refused(heygen: FakeHeyGen) -> None:
+    with pytest.raises(InvalidTriggerEventError, match="deferred on v_1"):
+        operator(deferrable=True).execute_complete(context(), event("success", "v_2"), job_ids=["v_1"])
+    assert not heygen.requests

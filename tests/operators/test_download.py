@@ -16,9 +16,10 @@ from airflow_provider.heygen._compat import AIRFLOW_V_3, AirflowFailException, A
 from airflow_provider.heygen.api.errors import HeyGenConnectionError, JobFailedError
 from airflow_provider.heygen.delivery import DeliveryError
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
-from airflow_provider.heygen.operators.download import HeyGenDownloadOperator, parse_job_ids
+from airflow_provider.heygen.operators.download import HeyGenDownloadOperator
 from airflow_provider.heygen.testing import FakeHeyGen
 from airflow_provider.heygen.testing.fake import media
+from tests.examples.helpers import asset_events
 from tests.operators.support import context
 
 VIDEO = {"type": "avatar", "avatar_id": "look_1", "voice_id": "voice_1", "script": "one two three four five"}
@@ -42,31 +43,6 @@ def fetch(job_ids: Any, destination: Path, **kwargs: Any) -> HeyGenDownloadOpera
 
 def tree(root: Path) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        pytest.param("v_1", (["v_1"], None), id="one-id"),
-        pytest.param(["v_1", "v_2", "v_1"], (["v_1", "v_2"], None), id="list-deduplicated"),
-        pytest.param({"kind": "lipsync", "job_ids": ["l_1"]}, (["l_1"], "lipsync"), id="job-result"),
-        pytest.param(
-            [{"kind": "video", "job_ids": ["v_1"]}, {"kind": "video", "job_ids": ["v_2"]}],
-            (["v_1", "v_2"], "video"),
-            id="mapped-results",
-        ),
-        pytest.param('["v_1", "v_2"]', (["v_1", "v_2"], None), id="json-list"),
-        pytest.param("{'kind': 'video', 'job_ids': ['v_1']}", (["v_1"], "video"), id="python-repr"),
-        pytest.param("", ([], None), id="empty"),
-    ],
-)
-def test_parse_job_ids(value: Any, expected: tuple[list[str], str | None]) -> None:
-    assert parse_job_ids(value) == expected
-
-
-def test_mixed_kinds_are_refused() -> None:
-    with pytest.raises(ValueError, match=r"mixes job kinds \['lipsync', 'video'\]"):
-        parse_job_ids([{"kind": "video", "job_ids": ["v"]}, {"kind": "lipsync", "job_ids": ["l"]}])
 
 
 def test_every_output_of_a_video_is_stored_under_its_job_id(heygen: FakeHeyGen, tmp_path: Path) -> None:
@@ -187,28 +163,6 @@ def test_the_default_destination_is_a_local_folder_per_run(
 
 
 # --- end to end: dag.test() against the fake ---------------------------------------------------------------
-
-
-def asset_events(uri: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """The extras of the asset (Airflow 2: dataset) events of ``uri``, and the DAGs queued to run on it."""
-    from airflow.utils.session import create_session
-
-    if AIRFLOW_V_3:
-        from airflow.models.asset import AssetDagRunQueue as Queue
-        from airflow.models.asset import AssetEvent as Event
-        from airflow.models.asset import AssetModel as Model
-
-        event_asset, queue_asset = Event.asset_id, Queue.asset_id
-    else:
-        from airflow.models.dataset import DatasetDagRunQueue as Queue
-        from airflow.models.dataset import DatasetEvent as Event
-        from airflow.models.dataset import DatasetModel as Model
-
-        event_asset, queue_asset = Event.dataset_id, Queue.dataset_id
-    with create_session() as session:
-        events = session.query(Event).join(Model, Model.id == event_asset).filter(Model.uri == uri).all()
-        queued = session.query(Queue).join(Model, Model.id == queue_asset).filter(Model.uri == uri).all()
-        return [event.extra for event in events], [item.target_dag_id for item in queued]
 
 
 @pytest.mark.e2e

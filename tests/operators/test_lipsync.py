@@ -30,7 +30,7 @@ CREATE = "/v3/lipsyncs"
 
 
 def operator(**kwargs: Any) -> HeyGenLipsyncOperator:
-    kwargs = {"request": REQUEST, "poll_interval": 0.05, "timeout": 30, **kwargs}
+    kwargs = {"request": REQUEST, "poll_interval": 0.1, "timeout": 30, **kwargs}
     return HeyGenLipsyncOperator(task_id="t", **kwargs)
 
 

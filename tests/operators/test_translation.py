@@ -17,7 +17,7 @@ from airflow_provider.heygen._compat import AIRFLOW_V_3_3, AirflowFailException,
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.errors import HeyGenError, JobFailedError, JobTimeoutError
 from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY
-from airflow_provider.heygen.operators.base import idempotency_key_for
+from airflow_provider.heygen.operators.base import idempotency_key_for, retry_key
 from airflow_provider.heygen.operators.translation import (
     PROOFREAD_IDS_XCOM_KEY,
     HeyGenTranslateVideoOperator,
@@ -41,7 +41,7 @@ PROOFREADS = "/v3/video-translations/proofreads"
 
 
 def operator(**kwargs: Any) -> HeyGenTranslateVideoOperator:
-    kwargs = {"request": REQUEST, "poll_interval": 0.05, "timeout": 30, **kwargs}
+    kwargs = {"request": REQUEST, "poll_interval": 0.1, "timeout": 30, **kwargs}
     return HeyGenTranslateVideoOperator(task_id="t", **kwargs)
 
 
@@ -211,10 +211,52 @@ def test_a_retry_resubmits_only_the_failed_language_and_later_tries_replay_it(he
     assert resubmit.body == {**REQUEST, "output_languages": [SPANISH]}
     key = first.headers["idempotency-key"]
     assert replay.headers["idempotency-key"] == key
-    assert resubmit.headers["idempotency-key"] == step_key(key, "retry1", SPANISH)
+    assert resubmit.headers["idempotency-key"] == retry_key(key, 1, 0, 2) == f"{key}:retry1-0"
     # A third try walks the same keys: HeyGen replays both answers and nothing new is rendered.
     assert operator(deferrable=False).execute(context(try_number=3))["job_ids"] == [spanish.id, french.id]
     assert len(heygen.jobs("video_translation")) == 3
+
+
+def test_a_language_that_fails_twice_is_the_only_one_rendered_again_on_every_try(heygen: FakeHeyGen) -> None:
+    """Every job ends the moment it is created, so a resubmitted language has failed again before the try looks
+    at it: the case in which a second resubmission path used to render the completed languages once more."""
+    heygen.clock_speed = 0
+    german = "German (Germany)"
+    languages = [SPANISH, FRENCH, german]
+
+    def attempt(try_number: int) -> dict[str, Any]:
+        op = operator(request={**REQUEST, "output_languages": languages}, deferrable=False)
+        create = op.hook.create_video_translation
+
+        def create_and_finish(*args: Any, **kwargs: Any) -> Any:
+            created = create(*args, **kwargs)
+            heygen.advance(3600)
+            return created
+
+        op.hook.create_video_translation = create_and_finish  # type: ignore[method-assign]
+        return op.execute(context(try_number=try_number))  # type: ignore[no-any-return]
+
+    def completed() -> Counter[str]:
+        return Counter(
+            job.extra["output_language"] for job in heygen.jobs("video_translation") if job.status == "completed"
+        )
+
+    for try_number in (1, 2):  # Spanish fails on the first try, and its resubmission on the second
+        heygen.inject("job_failure", CREATE, method="POST", times=1)
+        with pytest.raises(JobFailedError):
+            attempt(try_number)
+        assert completed() == Counter({FRENCH: 1, german: 1})
+    assert attempt(3)["status"] == "succeeded"
+    assert completed() == Counter(languages)
+    rendered = [job.extra["output_language"] for job in heygen.jobs("video_translation")]
+    assert sorted(rendered) == sorted([*languages, SPANISH, SPANISH])
+    assert [r.body["output_languages"] for r in heygen.requests_to("POST", CREATE)] == [
+        *[languages] * 2,
+        [SPANISH],
+        languages,
+        [SPANISH],
+        [SPANISH],
+    ]
 
 
 def test_the_first_try_never_resubmits(heygen: FakeHeyGen) -> None:
@@ -309,7 +351,8 @@ def test_a_retry_regenerates_only_the_failed_translation(heygen: FakeHeyGen) -> 
     generates = [r for r in heygen.requests if r.path.endswith("/generate")]
     assert len(generates) == 5  # two on the first try, two replays and one new render on the second
     key = heygen.requests_to("POST", PROOFREADS)[0].headers["idempotency-key"].removesuffix(":proofreads")
-    assert generates[-1].headers["idempotency-key"] == step_key(key, "generate-retry1", spanish_proofread.id)
+    assert generates[0].headers["idempotency-key"] == step_key(key, "generate", spanish_proofread.id)
+    assert generates[-1].headers["idempotency-key"] == retry_key(key, 1, 0, 2)
 
 
 @pytest.mark.skipif(not AIRFLOW_V_3_3, reason="ResumableJobMixin is Airflow 3.3+")

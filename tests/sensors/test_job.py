@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import importlib
 import json
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from airflow_provider.heygen._compat import TaskDeferred
-from airflow_provider.heygen.api.errors import HeyGenError, JobFailedError, JobTimeoutError
+from airflow_provider.heygen.api.errors import HeyGenError, InvalidTriggerEventError, JobFailedError, JobTimeoutError
 from airflow_provider.heygen.sensors.job import HeyGenJobSensor
 from airflow_provider.heygen.testing import FakeHeyGen
-from airflow_provider.heygen.triggers.job import HeyGenJobTrigger
+from airflow_provider.heygen.triggers.job import DEFERRAL_MARGIN, HeyGenJobTrigger
 
 AVATAR = {"type": "avatar", "avatar_id": "look_1", "voice_id": "voice_1", "script": "one two three"}
 
@@ -59,6 +61,28 @@ def test_deferrable_sensor_defers_to_the_job_trigger_without_cancelling(video_id
     assert kwargs["job_ids"] == [video_id] and kwargs["kind"] == "video"
     assert kwargs["cancel_on_kill"] is False  # the sensor did not start the job
     assert "fake-heygen" not in json.dumps(kwargs)
+    assert info.value.kwargs == {"job_ids": [video_id]}
+    assert timedelta(seconds=110) + DEFERRAL_MARGIN < info.value.timeout <= timedelta(seconds=120) + DEFERRAL_MARGIN
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"poke_interval": 0}, r"poke_interval=0 is below the floor of 0.1 s", id="poke-zero"),
+        pytest.param({"timeout": 0}, r"timeout=0 must be more than 0 seconds", id="timeout-zero"),
+        pytest.param({"timeout": -60}, r"timeout=-60 must be more than 0 seconds", id="timeout-negative"),
+    ],
+)
+def test_nonsense_waits_are_refused_when_the_dag_is_parsed(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        HeyGenJobSensor(task_id="s", kind="video", job_ids=["v"], **kwargs)
+
+
+def test_an_event_about_other_jobs_is_refused() -> None:
+    sensor = HeyGenJobSensor(task_id="s", kind="video", job_ids=["v"], deferrable=True)
+    event = {"status": "success", "kind": "video", "job_ids": ["w"], "message": "", "statuses": {"w": "completed"}}
+    with pytest.raises(InvalidTriggerEventError, match="deferred on v"):
+        sensor.execute_complete({}, event, job_ids=["v"])
 
 
 @pytest.mark.parametrize(

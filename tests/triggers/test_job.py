@@ -31,9 +31,7 @@ def create_videos(fake: FakeHeyGen, count: int) -> list[str]:
         return [http.post("/v3/videos", json=AVATAR).json()["data"]["video_id"] for _ in range(count)]
 
 
-def trigger(
-    job_ids: list[str], *, kind: str = "video", seconds: float = 30, interval: float = 0.05
-) -> HeyGenJobTrigger:
+def trigger(job_ids: list[str], *, kind: str = "video", seconds: float = 30, interval: float = 0.1) -> HeyGenJobTrigger:
     return HeyGenJobTrigger("heygen_default", kind, job_ids, interval, time.time() + seconds)
 
 
@@ -123,6 +121,8 @@ async def test_a_4xx_poll_fails_fast_with_an_error_event(heygen: FakeHeyGen, mon
     assert payload["status"] == "error" and "401" in payload["message"]
     assert "wrong-key" not in json.dumps(payload)
     assert time.monotonic() - started < 10
+    # One poll (a single bulk GET for both ids), answered 401: neither the client nor the trigger asks again.
+    assert len(heygen.requests_to("GET", "/v3/videos/statuses")) == 1
 
 
 async def test_run_never_raises_and_a_missing_connection_fails_fast(heygen: FakeHeyGen) -> None:
@@ -187,3 +187,18 @@ def test_event_from_statuses() -> None:
     running = {**done, "c": status("c", JobState.RUNNING, "processing")}
     assert JobEvent.from_statuses("video", running, timed_out=True).status == "timeout"
     assert JobEvent.from_payload(JobEvent.from_statuses("video", mixed).to_payload()).failures.keys() == {"b"}
+
+
+async def test_a_429_poll_waits_out_retry_after_before_the_next_round(heygen: FakeHeyGen) -> None:
+    ids = create_videos(heygen, 2)  # the clock is frozen: they never finish
+    heygen.inject("rate_limit", "/v3/videos/statuses", method="GET", retry_after=5, times=1)
+    payload = await first_event(trigger(ids, seconds=1.0, interval=0.1))
+    assert payload["status"] == "timeout"
+    # Ten rounds fit in the second at 0.1 s; the server asked for 5 s, so the refused poll was the only one.
+    assert len(heygen.requests_to("GET", "/v3/videos/statuses")) == 1
+
+
+@pytest.mark.parametrize("interval", [pytest.param(0, id="zero"), pytest.param(0.001, id="tiny")])
+def test_a_poll_interval_below_the_floor_is_refused(interval: float) -> None:
+    with pytest.raises(ValueError, match=r"poll_interval=.* is below the floor of 0.1 s"):
+        HeyGenJobTrigger("heygen_default", "video", ["v_1"], interval, time.time() + 60)

@@ -8,12 +8,12 @@ retry decision); ``HeyGenClient`` and ``AsyncHeyGenClient`` only send and sleep.
 from __future__ import annotations
 
 import asyncio
-import logging
 import platform
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import tenacity
@@ -23,18 +23,43 @@ from airflow_provider.heygen import __version__
 from .errors import HeyGenConnectionError, HeyGenTimeoutError, MalformedResponseError, error_from_response
 from .jobs import JobStatus, job_kind, status_requests, statuses_from_responses
 from .operations import HeyGenOperations
-from .retries import RetryPolicy, is_retryable, parse_retry_after, wait_seconds
+from .retries import RetryPolicy, parse_retry_after, retry_options
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncHeyGenClient", "HeyGenClient", "Page"]
-
-log = logging.getLogger("airflow_provider.heygen.api")
 
 DEFAULT_BASE_URL = "https://api.heygen.com"
 DEFAULT_TIMEOUT = 60.0
 USER_AGENT = f"airflow-provider-heygen/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}"
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
+BASE_URL_RULE = (
+    "an http:// or https:// URL (or a bare host, which gets https://) without credentials, query or fragment"
+)
 
 Page = dict[str, Any]
+
+
+def _base_url(value: str | None) -> str:
+    """The API root from ``value`` (default HeyGen's), without trailing slash; ``ValueError`` if it is not one."""
+    url = value or DEFAULT_BASE_URL
+    if "://" not in url:
+        url = f"https://{url}"
+    shown = re.sub(r"(?<=//)[^/?#]*@", "***@", url, count=1)  # never echo a password
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (parsing the port is what raises on a bad one)
+    except ValueError as exc:
+        raise ValueError(f"base_url {shown!r} is not a URL ({exc}); use {BASE_URL_RULE}") from None
+    if parts.scheme not in ("http", "https"):
+        problem = f"has scheme {parts.scheme!r}"
+    elif "@" in parts.netloc:
+        problem = "carries credentials"
+    elif not parts.hostname:
+        problem = "has no host"
+    elif "?" in url or "#" in url:  # urlsplit drops an empty query or fragment, but it would still break paths
+        problem = "has a query" if "?" in url else "has a fragment"
+    else:
+        return url.rstrip("/")
+    raise ValueError(f"base_url {shown!r} {problem}; use {BASE_URL_RULE}")
 
 
 class _BaseClient:
@@ -51,10 +76,10 @@ class _BaseClient:
     ) -> None:
         if not api_key:
             raise ValueError("A HeyGen API key is required (the Airflow connection's password)")
+        if not timeout > 0:
+            raise ValueError(f"timeout {timeout!r} must be > 0 seconds")
         self._api_key = api_key
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        if not self.base_url.startswith(("http://", "https://")):
-            self.base_url = f"https://{self.base_url}"
+        self.base_url = _base_url(base_url)
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self.retry = retry or RetryPolicy()
         self._clock = clock
@@ -104,38 +129,14 @@ class _BaseClient:
         return cls(f"{method} {path}: {type(exc).__name__}: {exc}", request_sent=not never_sent)
 
     def _retry_options(self, method: str, path: str, idempotency_key: str | None) -> dict[str, Any]:
-        """Tenacity options for one call: what to retry, how long to wait, when to give up."""
-        policy = self.retry
-        started = self._clock()
-
-        def retry(state: tenacity.RetryCallState) -> bool:
-            error = state.outcome.exception() if state.outcome else None
-            return error is not None and is_retryable(
-                error, method=method, has_idempotency_key=idempotency_key is not None
-            )
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            error = state.outcome.exception() if state.outcome else None
-            assert error is not None  # wait only runs after a retryable failure
-            return wait_seconds(error, state.attempt_number, policy)
-
-        def stop(state: tenacity.RetryCallState) -> bool:
-            if state.attempt_number >= policy.max_attempts:
-                return True
-            return policy.deadline is not None and (self._clock() - started + state.upcoming_sleep > policy.deadline)
-
-        def before_sleep(state: tenacity.RetryCallState) -> None:
-            log.warning(
-                "HeyGen %s %s failed (%s); retry %d/%d in %.1fs",
-                method,
-                path,
-                state.outcome.exception() if state.outcome else "?",
-                state.attempt_number,
-                policy.max_attempts - 1,
-                state.upcoming_sleep,
-            )
-
-        return {"retry": retry, "wait": wait, "stop": stop, "before_sleep": before_sleep, "reraise": True}
+        """The retry loop of one call (``retries.retry_options``), for the sync or the async tenacity loop."""
+        return retry_options(
+            self.retry,
+            method=method,
+            label=f"HeyGen {method} {path}",
+            has_idempotency_key=idempotency_key is not None,
+            clock=self._clock,
+        )
 
     @staticmethod
     def _next_page_params(page: Page, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -164,6 +165,7 @@ class HeyGenClient(_BaseClient, HeyGenOperations):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(api_key, base_url=base_url, timeout=timeout, retry=retry, clock=clock)
+        self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout)
         self._sleep = sleep
 
@@ -203,7 +205,9 @@ class HeyGenClient(_BaseClient, HeyGenOperations):
             query = self._next_page_params(page, query)
 
     def close(self) -> None:
-        self._http.close()
+        """Close the HTTP client if this client created it (one passed in belongs to its owner)."""
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> HeyGenClient:
         return self

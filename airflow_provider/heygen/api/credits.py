@@ -1,18 +1,35 @@
 """HeyGen's credit prices (seed: HeyGen's pricing page), estimates before submit and costs after completion.
 
-Prices are per second of *output*. An estimate is only as good as the output length it can infer: a script's
-length at a speaking rate, a cinematic clip's ``duration``, a translation's source length when the caller
-knows it. Where the length cannot be known before rendering (audio-driven videos, Video Agent prompts), the
-estimate says so (``credits is None``) instead of guessing low.
+Each job kind names its ``Price`` in the registry (``api/jobs.py``): ``job_kind("video").estimate(body)`` before
+submitting, ``job_kind("video").cost_of(body, seconds)`` after. Prices are per second of *output*. An estimate
+is only as good as the output length it can infer: a script's length at a speaking rate, a cinematic clip's
+``duration``, a translation's source length when the caller knows it. Where the length cannot be known before
+rendering (audio-driven videos, Video Agent prompts), the estimate says so (``credits is None``) instead of
+guessing low.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["PRICES", "SPEAKING_RATE_WORDS_PER_SECOND", "CreditEstimate", "cost_of", "estimate"]
+__all__ = [
+    "AVATAR_CREATION",
+    "LIPSYNC",
+    "PRICES",
+    "PROOFREAD",
+    "SPEAKING_RATE_WORDS_PER_SECOND",
+    "SPEECH",
+    "TRANSLATION",
+    "VIDEO",
+    "VIDEO_AGENT",
+    "CreditEstimate",
+    "PerCall",
+    "PerSecond",
+    "Price",
+    "Unpriced",
+]
 
 # Credits per second of output, or per call where the key says so. Origin: HeyGen's pricing table.
 PRICES: dict[str, float] = {
@@ -48,7 +65,8 @@ def _speech_seconds(text: str, speed: float = 1.0) -> float:
     return len(text.split()) / SPEAKING_RATE_WORDS_PER_SECOND / (speed or 1.0)
 
 
-def _video_rate(body: Mapping[str, Any]) -> float:
+def video_rate(body: Mapping[str, Any]) -> float:
+    """An avatar video's rate, by its engine (Avatar III is cheaper)."""
     engine = body.get("engine") or {}
     return PRICES["avatar_iii"] if engine.get("type") == "avatar_iii" else PRICES["avatar_iv"]
 
@@ -63,7 +81,8 @@ def _talking_seconds(body: Mapping[str, Any]) -> float | None:
     return None
 
 
-def _video_seconds(body: Mapping[str, Any]) -> float | None:
+def video_seconds(body: Mapping[str, Any], source_length: float | None = None) -> float | None:
+    """Output length of a video request: its script, its duration, or the sum of its scenes (None: unknown)."""
     kind = body.get("type")
     if kind == "cinematic_avatar":
         return float(body.get("duration") or CINEMATIC_DEFAULT_SECONDS)
@@ -78,66 +97,106 @@ def _video_seconds(body: Mapping[str, Any]) -> float | None:
     return _talking_seconds(body)
 
 
-def _translation_rate(body: Mapping[str, Any], prefix: str) -> float:
-    if body.get("translate_audio_only") and prefix == "translation":
+def translation_rate(body: Mapping[str, Any]) -> float:
+    """A translation's rate: by ``mode`` (speed, precision), or the audio-only rate."""
+    if body.get("translate_audio_only"):
         return PRICES["translation_audio_only"]
-    return PRICES[f"{prefix}_{body.get('mode') or 'speed'}"]
+    return PRICES[f"translation_{body.get('mode') or 'speed'}"]
 
 
-def _source_seconds(body: Mapping[str, Any], source_seconds: float | None) -> float | None:
+def lipsync_rate(body: Mapping[str, Any]) -> float:
+    """A lipsync's rate, by ``mode`` (speed, precision)."""
+    return PRICES[f"lipsync_{body.get('mode') or 'speed'}"]
+
+
+def source_seconds(body: Mapping[str, Any], source_length: float | None) -> float | None:
+    """Seconds of source a translation or lipsync works on: its trim window, else the source's length."""
     start, end = body.get("start_time"), body.get("end_time")
     if end is not None:
         return float(end) - float(start or 0)
-    if source_seconds is not None:
-        return max(source_seconds - float(start or 0), 0.0)
+    if source_length is not None:
+        return max(source_length - float(start or 0), 0.0)
     return None
 
 
-def estimate(kind: str, body: Mapping[str, Any], *, source_seconds: float | None = None) -> CreditEstimate:
-    """Estimate the credits of creating a ``kind`` job from its request body (API field names).
+class Price(Protocol):
+    """How a job kind is priced: an estimate from the request, and the cost once its output length is known."""
 
-    ``source_seconds`` is the length of the source video for translations and lipsyncs, when known.
+    def estimate(self, body: Mapping[str, Any], source_length: float | None = None) -> CreditEstimate: ...
+
+    def cost(self, body: Mapping[str, Any], output_seconds: float | None) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class PerSecond:
+    """Credits per second of output: the rate and (when knowable) the output length both read from the request.
+
+    ``seconds`` gets the request and the source's length (``source_length``, for translations and lipsyncs);
+    ``unknown`` says why the length may not be known before rendering; ``per_language`` multiplies by the
+    number of ``output_languages`` (one job, and one bill, per language).
     """
-    if kind == "video":
-        seconds = _video_seconds(body)
-        rate = _video_rate(body)
+
+    rate: Callable[[Mapping[str, Any]], float]
+    seconds: Callable[[Mapping[str, Any], float | None], float | None]
+    unknown: str
+    per_language: bool = False
+    digits: int = 4
+
+    def estimate(self, body: Mapping[str, Any], source_length: float | None = None) -> CreditEstimate:
+        rate, seconds = self.rate(body), self.seconds(body, source_length)
+        copies = len(body.get("output_languages") or [None]) if self.per_language else 1
+        times = f" x {copies}" if self.per_language else ""
         if seconds is None:
-            return CreditEstimate(None, f"{rate} credits/s; output length unknown until rendered (audio input)")
-        return CreditEstimate(round(seconds * rate, 4), f"~{seconds:.0f}s of output at {rate} credits/s")
-    if kind == "video_agent":
-        return CreditEstimate(None, f"{PRICES['video_agent']} credits/s; the agent decides the length")
-    if kind in ("video_translation", "lipsync", "proofread"):
-        prefix = {"video_translation": "translation", "lipsync": "lipsync", "proofread": "proofread"}[kind]
-        rate = PRICES["proofread"] if kind == "proofread" else _translation_rate(body, prefix)
-        copies = len(body.get("output_languages") or [None])
-        seconds = _source_seconds(body, source_seconds)
-        if seconds is None:
-            return CreditEstimate(None, f"{rate} credits/s x {copies}; source length unknown")
+            return CreditEstimate(None, f"{rate} credits/s{times}; {self.unknown}")
         return CreditEstimate(
-            round(seconds * rate * copies, 4), f"{seconds:.0f}s x {copies} output(s) at {rate} credits/s"
+            round(seconds * rate * copies, self.digits), f"~{seconds:.0f}s{times} of output at {rate} credits/s"
         )
-    if kind == "speech":
-        seconds = _speech_seconds(body.get("text", ""), body.get("speed") or 1.0)
-        rate = PRICES["speech_starfish"]
-        return CreditEstimate(round(seconds * rate, 6), f"~{seconds:.0f}s of speech at {rate} credits/s")
-    if kind == "avatar":
-        return CreditEstimate(PRICES["avatar_creation_per_call"], "1 credit per avatar creation call")
-    return CreditEstimate(None, f"no price known for {kind!r}")
+
+    def cost(self, body: Mapping[str, Any], output_seconds: float | None) -> float | None:
+        return None if output_seconds is None else round(output_seconds * self.rate(body), self.digits)
 
 
-def cost_of(kind: str, body: Mapping[str, Any], output_seconds: float | None) -> float | None:
-    """Credits a finished job cost, from its actual output length (None when the length is unknown)."""
-    if kind == "avatar":
-        return PRICES["avatar_creation_per_call"]
-    if output_seconds is None:
+@dataclass(frozen=True)
+class PerCall:
+    """A fixed price per create call, whatever comes of it (avatar creation)."""
+
+    credits: float
+
+    def estimate(self, body: Mapping[str, Any], source_length: float | None = None) -> CreditEstimate:
+        return CreditEstimate(self.credits, f"{self.credits:g} credit(s) per call")
+
+    def cost(self, body: Mapping[str, Any], output_seconds: float | None) -> float | None:
+        return self.credits
+
+
+@dataclass(frozen=True)
+class Unpriced:
+    """A kind whose price HeyGen's table does not give: estimates and costs are unknown, never zero."""
+
+    def estimate(self, body: Mapping[str, Any], source_length: float | None = None) -> CreditEstimate:
+        return CreditEstimate(None, "no price known for this kind")
+
+    def cost(self, body: Mapping[str, Any], output_seconds: float | None) -> float | None:
         return None
-    rates = {
-        "video": lambda: _video_rate(body),
-        "video_agent": lambda: PRICES["video_agent"],
-        "video_translation": lambda: _translation_rate(body, "translation"),
-        "lipsync": lambda: _translation_rate(body, "lipsync"),
-        "proofread": lambda: PRICES["proofread"],
-        "speech": lambda: PRICES["speech_starfish"],
-    }
-    rate = rates.get(kind)
-    return round(output_seconds * rate(), 4) if rate else None
+
+
+def _fixed(name: str) -> Callable[[Mapping[str, Any]], float]:
+    return lambda body: PRICES[name]
+
+
+def _speech_length(body: Mapping[str, Any], source_length: float | None = None) -> float:
+    return _speech_seconds(body.get("text", ""), body.get("speed") or 1.0)
+
+
+def _never_known(body: Mapping[str, Any], source_length: float | None = None) -> None:
+    return None
+
+
+VIDEO = PerSecond(video_rate, video_seconds, "output length unknown until rendered (audio input)")
+VIDEO_AGENT = PerSecond(_fixed("video_agent"), _never_known, "the agent decides the length")
+TRANSLATION = PerSecond(translation_rate, source_seconds, "source length unknown", per_language=True)
+PROOFREAD = PerSecond(_fixed("proofread"), source_seconds, "source length unknown", per_language=True)
+LIPSYNC = PerSecond(lipsync_rate, source_seconds, "source length unknown")
+AVATAR_CREATION = PerCall(PRICES["avatar_creation_per_call"])
+#: Text to speech is synchronous (not a job kind), priced per second of audio.
+SPEECH = PerSecond(_fixed("speech_starfish"), _speech_length, "", digits=6)

@@ -6,7 +6,9 @@ propagate and Airflow fails (and may retry) the task. No error ever carries the 
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Sequence
+from typing import Any
 
 import httpx
 
@@ -36,7 +38,16 @@ __all__ = [
 
 
 class HeyGenError(Exception):
-    """Base of every error raised by this provider's HeyGen code."""
+    """Base of every error raised by this provider's HeyGen code.
+
+    Every error survives ``pickle`` (Airflow and executors pickle exceptions) with its fields.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own re-calls cls(*self.args), which breaks every subclass whose __init__ takes other
+        # arguments. copyreg.__newobj__ (pickle's NEWOBJ, missing from typeshed) calls only __new__, which sets
+        # args; the fields then come back from __dict__.
+        return copyreg.__newobj__, (type(self), *self.args), self.__dict__  # type: ignore[attr-defined]
 
 
 # --- HTTP branch -------------------------------------------------------------------------------------
@@ -77,6 +88,8 @@ class APIStatusError(HeyGenError):
         text = f"{' '.join(parts)}: {self.message}"
         if self.param:
             text += f" (param: {self.param})"
+        if self.retry_after is not None:
+            text += f" (HeyGen asks to wait {self.retry_after:g}s)"
         if self.request_id:
             text += f" [request id {self.request_id}]"
         return text

@@ -1,21 +1,38 @@
-"""The asynchronous job kinds of HeyGen and the one status table every waiter uses.
+"""The asynchronous job kinds of HeyGen: the one registry every layer reads a kind from.
 
-Each kind names its create, status and (where HeyGen has one) bulk-status paths, the field holding the id,
-and its status vocabulary. ``JobKind.state`` maps any raw status to a ``JobState``; values HeyGen adds later
-are kept as-is and count as still running, so the operator, the sync wait, the trigger and the sensor can
-never disagree about what is terminal.
+Each ``JobKind`` names its create, status, bulk-status and cancel paths, its status vocabulary, its price,
+the fields its result keeps and the files it can deliver. ``JobKind.state`` maps any raw status to a
+``JobState``; values HeyGen adds later are kept as-is and count as still running, so the operator, the sync
+wait, the trigger and the sensor can never disagree about what is terminal. A new kind is one entry here
+(plus its models, typed operations and operator).
 """
 
 from __future__ import annotations
 
-import ast
 import enum
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-__all__ = ["JOB_KINDS", "JobKind", "JobState", "JobStatus", "job_ids_from", "job_kind", "overall_state"]
+from . import credits
+from .credits import CreditEstimate
+from .media import AUDIO_TYPES, CAPTION_TYPES, IMAGE_TYPES, VIDEO_TYPES
+
+__all__ = [
+    "JOB_KINDS",
+    "MIN_POLL_INTERVAL",
+    "JobKind",
+    "JobState",
+    "JobStatus",
+    "Output",
+    "check_poll_interval",
+    "check_timeout",
+    "job_kind",
+    "known_kinds",
+    "overall_state",
+]
 
 APP_URL = "https://app.heygen.com"
 
@@ -37,8 +54,25 @@ class JobState(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Output:
+    """One file a finished job offers: the resource fields holding its URL (first set wins), its media types."""
+
+    fields: tuple[str, ...]
+    accept: frozenset[str]
+
+    def url(self, resource: Mapping[str, Any]) -> str | None:
+        """The file's (presigned, expiring) URL in a job's resource, if it has one."""
+        return next((resource[name] for name in self.fields if resource.get(name)), None)
+
+
+@dataclass(frozen=True)
 class JobKind:
-    """How to create, poll and (maybe) cancel one kind of HeyGen job."""
+    """Everything the provider knows about one kind of HeyGen job, read by every layer.
+
+    ``id_field`` names the job's id in results (``video_id``, ...); ``result_fields`` are the resource fields a
+    finished job's result keeps; ``outputs`` the files it can deliver, by name; ``outputs_via`` a resource field
+    naming the video whose outputs these are (a Video Agent session delivers the video it made).
+    """
 
     name: str
     create_path: str
@@ -46,6 +80,10 @@ class JobKind:
     id_field: str
     success: frozenset[str]
     failure: frozenset[str]
+    price: credits.Price
+    result_fields: tuple[str, ...] = ()
+    outputs: Mapping[str, Output] = field(default_factory=dict)
+    outputs_via: str | None = None
     bulk_status_path: str | None = None
     bulk_ids_param: str | None = None
     cancel_path: str | None = None
@@ -68,6 +106,25 @@ class JobKind:
     def app_url(self, job_id: str) -> str | None:
         """The job's page in the HeyGen web app, for extra links."""
         return f"{APP_URL}{self.app_path.format(id=job_id)}" if self.app_path else None
+
+    def estimate(self, body: Mapping[str, Any], source_length: float | None = None) -> CreditEstimate:
+        """The credits a create request will cost, before submitting (``source_length``: the source's seconds)."""
+        return self.price.estimate(body, source_length)
+
+    def cost_of(self, body: Mapping[str, Any], output_seconds: float | None) -> float | None:
+        """The credits a finished job cost, from its output length (None when unknown)."""
+        return self.price.cost(body, output_seconds)
+
+    def describe(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
+        """A finished job's part of a task result: its id, status, ``result_fields`` and failure reason."""
+        status = JobStatus.from_resource(self, job_id, resource)
+        return {
+            self.id_field: job_id,
+            "status": status.status,
+            **{name: resource.get(name) for name in self.result_fields},
+            "failure_code": status.failure_code,
+            "failure_message": status.failure_message,
+        }
 
 
 @dataclass(frozen=True)
@@ -112,6 +169,14 @@ class JobStatus:
 _DONE = frozenset({"completed"})
 _FAILED = frozenset({"failed"})
 
+_VIDEO_OUTPUTS = {
+    "video": Output(("video_url",), VIDEO_TYPES),
+    "thumbnail": Output(("thumbnail_url",), IMAGE_TYPES),
+    "captions": Output(("subtitle_url",), CAPTION_TYPES),
+    "captioned_video": Output(("captioned_video_url",), VIDEO_TYPES),
+}
+_VIDEO_FIELDS = ("video_url", "thumbnail_url", "subtitle_url", "captioned_video_url", "duration")
+
 JOB_KINDS: dict[str, JobKind] = {
     kind.name: kind
     for kind in (
@@ -122,6 +187,9 @@ JOB_KINDS: dict[str, JobKind] = {
             id_field="video_id",
             success=_DONE,
             failure=_FAILED,
+            price=credits.VIDEO,
+            result_fields=_VIDEO_FIELDS,
+            outputs=_VIDEO_OUTPUTS,
             bulk_status_path="/v3/videos/statuses",
             bulk_ids_param="video_ids",
             app_path="/videos/{id}",
@@ -133,6 +201,10 @@ JOB_KINDS: dict[str, JobKind] = {
             id_field="session_id",
             success=_DONE,
             failure=_FAILED,
+            price=credits.VIDEO_AGENT,
+            result_fields=("title", "video_id"),
+            outputs=_VIDEO_OUTPUTS,
+            outputs_via="video_id",
             cancel_path="/v3/video-agents/{id}/stop",
             app_path="/video-agent/{id}",
         ),
@@ -140,9 +212,23 @@ JOB_KINDS: dict[str, JobKind] = {
             name="video_translation",
             create_path="/v3/video-translations",
             status_path="/v3/video-translations/{id}",
-            id_field="video_translation_ids",
+            id_field="video_translation_id",
             success=_DONE,
             failure=_FAILED,
+            price=credits.TRANSLATION,
+            result_fields=(
+                "output_language",
+                "video_url",
+                "audio_url",
+                "srt_caption_url",
+                "vtt_caption_url",
+                "duration",
+            ),
+            outputs={
+                "video": Output(("video_url",), VIDEO_TYPES),
+                "audio": Output(("audio_url",), AUDIO_TYPES),
+                "captions": Output(("srt_caption_url", "vtt_caption_url"), CAPTION_TYPES),
+            },
             bulk_status_path="/v3/video-translations/statuses",
             bulk_ids_param="video_translation_ids",
             app_path="/video-translate/{id}",
@@ -151,9 +237,11 @@ JOB_KINDS: dict[str, JobKind] = {
             name="proofread",
             create_path="/v3/video-translations/proofreads",
             status_path="/v3/video-translations/proofreads/{id}",
-            id_field="proofread_ids",
+            id_field="proofread_id",
             success=_DONE,
             failure=_FAILED,
+            price=credits.PROOFREAD,
+            result_fields=("output_language",),
             app_path="/video-translate/proofread/{id}",
         ),
         JobKind(
@@ -163,6 +251,9 @@ JOB_KINDS: dict[str, JobKind] = {
             id_field="lipsync_id",
             success=_DONE,
             failure=_FAILED,
+            price=credits.LIPSYNC,
+            result_fields=("video_url", "caption_url", "duration"),
+            outputs={"video": Output(("video_url",), VIDEO_TYPES), "captions": Output(("caption_url",), CAPTION_TYPES)},
             bulk_status_path="/v3/lipsyncs/statuses",
             bulk_ids_param="lipsync_ids",
             app_path="/lipsync/{id}",
@@ -171,21 +262,66 @@ JOB_KINDS: dict[str, JobKind] = {
             name="avatar",
             create_path="/v3/avatars",
             status_path="/v3/avatars/looks/{id}",
-            id_field="avatar_item.id",
+            id_field="avatar_id",
             success=_DONE,
             failure=_FAILED,
+            price=credits.AVATAR_CREATION,
+            result_fields=(
+                "group_id",
+                "name",
+                "avatar_type",
+                "preview_image_url",
+                "preview_video_url",
+                "image_width",
+                "image_height",
+                "preferred_orientation",
+                "supported_api_engines",
+            ),
+            outputs={
+                "thumbnail": Output(("preview_image_url",), IMAGE_TYPES),
+                "video": Output(("preview_video_url",), VIDEO_TYPES),
+            },
             app_path="/avatars/{id}",
         ),
         JobKind(
             name="voice_clone",
             create_path="/v3/voices/clone",
             status_path="/v3/voices/{id}",
-            id_field="voice_clone_id",
+            id_field="voice_id",
             success=frozenset({"complete", "completed"}),
             failure=_FAILED,
+            price=credits.Unpriced(),
+            result_fields=("name", "preview_audio_url"),
+            outputs={"audio": Output(("preview_audio_url",), AUDIO_TYPES)},
         ),
     )
 }
+#: Seconds between status polls at the least: HeyGen advises 30; below this a wait is a request storm.
+MIN_POLL_INTERVAL = 0.1
+
+
+def check_poll_interval(value: float, name: str = "poll_interval") -> float:
+    """``value`` in seconds, refused below ``MIN_POLL_INTERVAL`` (the message names the argument and the floor)."""
+    seconds = float(value)
+    if not seconds >= MIN_POLL_INTERVAL:
+        raise ValueError(
+            f"{name}={value!r} is below the floor of {MIN_POLL_INTERVAL} s between status polls "
+            f"(allowed: {MIN_POLL_INTERVAL} s and up; HeyGen advises 30 s)"
+        )
+    return seconds
+
+
+def check_timeout(value: timedelta | float, name: str = "timeout") -> float:
+    """A wait's length in seconds (a ``timedelta`` or a number), refused unless positive."""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if not seconds > 0:
+        raise ValueError(f"{name}={value!r} must be more than 0 seconds")
+    return seconds
+
+
+def known_kinds(kinds: Iterable[str] | None = None) -> str:
+    """The job kinds (all, or ``kinds``) as a sorted, comma-separated list for messages."""
+    return ", ".join(sorted(JOB_KINDS if kinds is None else kinds))
 
 
 def job_kind(name: str) -> JobKind:
@@ -193,7 +329,7 @@ def job_kind(name: str) -> JobKind:
     try:
         return JOB_KINDS[name]
     except KeyError:
-        raise ValueError(f"Unknown HeyGen job kind {name!r}; known kinds: {', '.join(sorted(JOB_KINDS))}") from None
+        raise ValueError(f"Unknown HeyGen job kind {name!r}; known kinds: {known_kinds()}") from None
 
 
 # Bulk status answers carry every kind's id in ``video_id``; HeyGen accepts up to 100 ids a request.
@@ -256,22 +392,6 @@ def describe_changes(previous: Mapping[str, JobStatus], current: Mapping[str, Jo
 def jittered(interval: float, spread: float = 0.1) -> float:
     """``interval`` +/- 10%, so that many waits started together do not poll in lockstep."""
     return interval * random.uniform(1 - spread, 1 + spread)
-
-
-def job_ids_from(value: Any) -> list[str]:
-    """Job ids from what a template or XCom gives: a list, one id, ``"a, b"``, a rendered list, or a result dict.
-
-    A result dict is what the job operators return (its ``job_ids``); a rendered list is the string Jinja makes
-    of a list (``"['v_1', 'v_2']"``) when the DAG does not render native objects.
-    """
-    if isinstance(value, Mapping):
-        return job_ids_from(value.get("job_ids") or [])
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            return job_ids_from(ast.literal_eval(text))
-        return [part.strip().strip("'\"") for part in text.split(",") if part.strip()]
-    return [str(job_id) for job_id in value]
 
 
 def overall_state(states: Iterable[JobState]) -> JobState:

@@ -8,86 +8,26 @@ model first, so a bad input raises ``InvalidRequestError`` before any HTTP call,
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import os
-import re
-import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar, cast
+from typing import IO, Any, TypeVar, cast
 
-import httpx
 from pydantic import ValidationError
 
 from . import models as m
-from .errors import (
-    APIStatusError,
-    ConflictError,
-    HeyGenConnectionError,
-    HeyGenError,
-    InvalidRequestError,
-    MalformedResponseError,
-    PermissionDeniedError,
-    error_from_response,
-)
+from .errors import ConflictError, InvalidRequestError, MalformedResponseError, PermissionDeniedError
 from .jobs import JobStatus, job_kind, status_requests, statuses_from_responses
-from .retries import RetryPolicy, is_retryable, wait_seconds
+from .storage import SupportsOpen, iter_chunks, put_file
 
 _R = TypeVar("_R", bound=m.ResponseModel)
 
 log = logging.getLogger("airflow_provider.heygen.api")
 
-#: Presigned storage (upload and download URLs) is not the API: its own timeouts and a short retry policy.
-STORAGE_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
-STORAGE_RETRY = RetryPolicy(max_attempts=3, initial_backoff=0.5, max_backoff=5.0, max_wait=10.0)
-CHUNK_BYTES = 1024 * 1024
 #: Direct uploads started at most by one ``upload_asset_file`` call (each after storage refused the last).
 DIRECT_UPLOAD_ROUNDS = 3
-
-
-class SupportsOpen(Protocol):
-    """A file that can be opened for reading: ``pathlib.Path`` or Airflow's ``ObjectStoragePath``."""
-
-    @property
-    def name(self) -> str: ...
-
-    def open(self, mode: str = ...) -> Any: ...
-
-
-def storage_error(response: httpx.Response) -> APIStatusError:
-    """The typed error of a non-2xx answer from presigned storage (S3-style XML ``<Code>``/``<Message>``).
-
-    The response must have been read. Only the URL's path is kept: its query carries the signature.
-    """
-    error = error_from_response(response)
-    found = {
-        tag: html.unescape(match.group(1))
-        for tag in ("Code", "Message")
-        if (match := re.search(rf"<{tag}>([^<]*)</{tag}>", response.text))
-    }
-    return type(error)(
-        found.get("Message") or error.message,
-        status_code=error.status_code,
-        code=found.get("Code") or error.code,
-        request_id=response.headers.get("x-amz-request-id") or error.request_id,
-        method=error.method,
-        path=error.path,
-        retry_after=error.retry_after,
-    )
-
-
-def storage_connection_error(method: str, url: str, exc: httpx.TransportError) -> HeyGenConnectionError:
-    """A transport failure talking to presigned storage, naming the URL's path but not its signature."""
-    path = httpx.URL(url).path
-    return HeyGenConnectionError(f"{method} {path}: {type(exc).__name__}: {exc}")
-
-
-def iter_chunks(stream: IO[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """The rest of a binary stream in chunks of at most ``size`` bytes."""
-    while chunk := stream.read(size):
-        yield chunk
 
 
 def _upload_type(filename: str, content_type: str | None) -> str:
@@ -141,6 +81,12 @@ class HeyGenOperations:
         envelope = self.request("POST", path, json=body.to_body(), idempotency_key=_key(idempotency_key))
         return _parse(model, envelope, "POST", path)
 
+    def _create_job(self, kind: str, body: m.RequestModel, model: type[_R], idempotency_key: str | None) -> _R:
+        return self._create(job_kind(kind).create_path, body, model, idempotency_key)
+
+    def _get_job(self, kind: str, job_id: str, model: type[_R]) -> _R:
+        return self._get(job_kind(kind).status_url_path(job_id), model)
+
     def _send(self, method: str, path: str, body: m.RequestModel, model: type[_R]) -> _R:
         return _parse(model, self.request(method, path, json=body.to_body()), method, path)
 
@@ -164,11 +110,11 @@ class HeyGenOperations:
     ) -> m.VideoCreated:
         """Start rendering a video (types avatar, image, studio, cinematic_avatar)."""
         body = m.parse_video_request(request)
-        return self._create("/v3/videos", body, m.VideoCreated, idempotency_key)
+        return self._create_job("video", body, m.VideoCreated, idempotency_key)
 
     def get_video(self, video_id: str) -> m.Video:
         """A video's status and, once completed, fresh presigned URLs of its files."""
-        return self._get(f"/v3/videos/{video_id}", m.Video)
+        return self._get_job("video", video_id, m.Video)
 
     def list_videos(self, *, limit: int | None = None, folder_id: str | None = None) -> Iterator[m.Video]:
         return self._list("/v3/videos", m.Video, {"limit": limit, "folder_id": folder_id})
@@ -183,10 +129,10 @@ class HeyGenOperations:
     ) -> m.VideoAgentSession:
         """Start a Video Agent session (prompt to video)."""
         body = m.VideoAgentRequest.parse(request)
-        return self._create("/v3/video-agents", body, m.VideoAgentSession, idempotency_key)
+        return self._create_job("video_agent", body, m.VideoAgentSession, idempotency_key)
 
     def get_video_agent(self, session_id: str) -> m.VideoAgentSession:
-        return self._get(f"/v3/video-agents/{session_id}", m.VideoAgentSession)
+        return self._get_job("video_agent", session_id, m.VideoAgentSession)
 
     def stop_video_agent(self, session_id: str) -> None:
         """Stop a session; stopping twice is harmless."""
@@ -204,10 +150,10 @@ class HeyGenOperations:
     ) -> m.VideoTranslationsCreated:
         """Translate one video into one or more languages: one translation id per output language."""
         body = m.VideoTranslationRequest.parse(request)
-        return self._create("/v3/video-translations", body, m.VideoTranslationsCreated, idempotency_key)
+        return self._create_job("video_translation", body, m.VideoTranslationsCreated, idempotency_key)
 
     def get_video_translation(self, translation_id: str) -> m.VideoTranslation:
-        return self._get(f"/v3/video-translations/{translation_id}", m.VideoTranslation)
+        return self._get_job("video_translation", translation_id, m.VideoTranslation)
 
     def list_translation_languages(self) -> list[str]:
         """Output language names accepted by translations (e.g. ``"Spanish (Spain)"``)."""
@@ -217,10 +163,10 @@ class HeyGenOperations:
         self, request: m.ProofreadRequest | Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> m.ProofreadsCreated:
         body = m.ProofreadRequest.parse(request)
-        return self._create("/v3/video-translations/proofreads", body, m.ProofreadsCreated, idempotency_key)
+        return self._create_job("proofread", body, m.ProofreadsCreated, idempotency_key)
 
     def get_proofread(self, proofread_id: str) -> m.Proofread:
-        return self._get(f"/v3/video-translations/proofreads/{proofread_id}", m.Proofread)
+        return self._get_job("proofread", proofread_id, m.Proofread)
 
     def get_proofread_srt(self, proofread_id: str) -> m.ProofreadSrt:
         return self._get(f"/v3/video-translations/proofreads/{proofread_id}/srt", m.ProofreadSrt)
@@ -248,10 +194,10 @@ class HeyGenOperations:
         self, request: m.LipsyncRequest | Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> m.LipsyncCreated:
         body = m.LipsyncRequest.parse(request)
-        return self._create("/v3/lipsyncs", body, m.LipsyncCreated, idempotency_key)
+        return self._create_job("lipsync", body, m.LipsyncCreated, idempotency_key)
 
     def get_lipsync(self, lipsync_id: str) -> m.Lipsync:
-        return self._get(f"/v3/lipsyncs/{lipsync_id}", m.Lipsync)
+        return self._get_job("lipsync", lipsync_id, m.Lipsync)
 
     # --- voices and speech ---------------------------------------------------------------------------
 
@@ -316,30 +262,10 @@ class HeyGenOperations:
     def put_direct_upload(self, upload: m.DirectUpload, file: SupportsOpen, size_bytes: int) -> None:
         """PUT a file's bytes to a direct upload's presigned ``upload_url``, streamed, ``upload_headers`` verbatim.
 
-        The URL is HeyGen's storage, not the API: the request carries no API key. Connection errors and 5xx
-        are retried from the first byte (a PUT is idempotent); a 403 means the URL expired or was used up.
+        The URL is HeyGen's storage, not the API (see ``storage.put_file``): no API key, connection errors and 5xx
+        retried from the first byte; a 403 means the URL expired or was used up.
         """
-        headers = {**(upload.upload_headers or {}), "content-length": str(size_bytes)}
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                with file.open("rb") as stream, httpx.Client(timeout=STORAGE_TIMEOUT) as http:
-                    response = http.put(upload.upload_url, content=iter_chunks(stream), headers=headers)
-                    response.read()
-            except httpx.TransportError as exc:
-                error: HeyGenError = storage_connection_error("PUT", upload.upload_url, exc)
-            else:
-                if response.is_success:
-                    return
-                error = storage_error(response)
-            if attempt >= STORAGE_RETRY.max_attempts or not is_retryable(
-                error, method="PUT", has_idempotency_key=False
-            ):
-                raise error
-            wait = wait_seconds(error, attempt, STORAGE_RETRY)
-            log.warning("Upload of asset %s failed (%s); retry in %.1fs", upload.asset_id, error, wait)
-            time.sleep(wait)
+        put_file(upload.upload_url, file, size_bytes, headers=upload.upload_headers)
 
     def complete_direct_upload(
         self, asset_id: str, *, checksum_sha256: str | None = None, idempotency_key: str | None = None
@@ -421,14 +347,14 @@ class HeyGenOperations:
         return self._list("/v3/avatars/looks", m.AvatarLook, filters)
 
     def get_avatar_look(self, look_id: str) -> m.AvatarLook:
-        return self._get(f"/v3/avatars/looks/{look_id}", m.AvatarLook)
+        return self._get_job("avatar", look_id, m.AvatarLook)
 
     def create_avatar(
         self, request: m.AvatarCreateRequest | Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> m.AvatarCreated:
         """Create a photo, digital-twin or prompt avatar; its look trains asynchronously."""
         body = m.parse_avatar_request(request)
-        return self._create("/v3/avatars", body, m.AvatarCreated, idempotency_key)
+        return self._create_job("avatar", body, m.AvatarCreated, idempotency_key)
 
     # --- webhooks ----------------------------------------------------------------------------------
 

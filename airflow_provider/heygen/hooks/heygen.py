@@ -2,8 +2,9 @@
 
 The connection's password is the API key; its host is the base URL (default ``https://api.heygen.com``, or
 the fake's URL in tests). Extras tune the client: ``timeout`` (seconds per request), ``max_retries`` and
-``max_retry_wait`` (the cap on any wait, including ``Retry-After``). HTTP, models and retries live in
-``airflow_provider.heygen.api``; the hook only builds clients and offers the typed operations on top.
+``max_retry_wait`` (the longest wait retried in place; a longer ``Retry-After`` raises at once). HTTP, models
+and retries live in ``airflow_provider.heygen.api``; the hook only builds clients and offers the typed
+operations on top.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from airflow_provider.heygen.api.client import (
     AsyncHeyGenClient,
     HeyGenClient,
 )
-from airflow_provider.heygen.api.errors import HeyGenError
-from airflow_provider.heygen.api.jobs import JobStatus, describe_changes, jittered
+from airflow_provider.heygen.api.errors import HeyGenError, RateLimitError
+from airflow_provider.heygen.api.jobs import JobStatus, check_poll_interval, describe_changes, jittered
 from airflow_provider.heygen.api.operations import HeyGenOperations
 from airflow_provider.heygen.api.retries import RetryPolicy
 
@@ -147,12 +148,22 @@ class HeyGenHook(BaseHook, HeyGenOperations):
     ) -> dict[str, JobStatus]:
         """Poll until every job is terminal or ``deadline`` (epoch seconds) passes; return the last statuses.
 
-        Logs one line per state change, not one per poll. Used by operators that wait in the worker.
+        Logs one line per state change, not one per poll. Used by operators that wait in the worker. A 429 whose
+        ``Retry-After`` fits before the deadline is waited out; a longer one is raised (it names the wait).
         """
+        check_poll_interval(poll_interval)
         started = time.monotonic()
         seen: dict[str, JobStatus] = {}
         while True:
-            statuses = self.get_job_statuses(kind, job_ids)
+            try:
+                statuses = self.get_job_statuses(kind, job_ids)
+            except RateLimitError as exc:
+                wait = exc.retry_after if exc.retry_after is not None else poll_interval
+                if wait > deadline - time.time():
+                    raise
+                self.log.info("HeyGen asks to wait %.0fs before polling again: %s", wait, exc)
+                sleep(wait)
+                continue
             for line in describe_changes(seen, statuses, time.monotonic() - started):
                 self.log.info("%s", line)
             seen = statuses

@@ -7,14 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from airflow_provider.heygen._compat import AirflowFailException, Context
-from airflow_provider.heygen.api import credits
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.errors import HeyGenError, JobFailedError
 from airflow_provider.heygen.api.jobs import JobState, job_kind
+from airflow_provider.heygen.inputs import asset_input
 from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY
-from airflow_provider.heygen.operators.assets import asset_input
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
-from airflow_provider.heygen.operators.video import video_outputs
 from airflow_provider.heygen.triggers.job import JobEvent
 
 __all__ = ["VIDEO_ID_XCOM_KEY", "HeyGenVideoAgentOperator"]
@@ -102,13 +100,18 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
     # Airflow 2.10's dag.test() resumes without the deferral's kwargs (a real triggerer keeps them): then the
     # video gets a fresh timeout and the session id comes back from XCom.
 
-    def execute_session_complete(self, context: Context, event: Any, deadline: float | None = None) -> Any:
+    def execute_session_complete(
+        self, context: Context, event: Any, deadline: float | None = None, job_ids: list[str] | None = None
+    ) -> Any:
         """Back from the session's deferral: on success, wait for its video until the same deadline."""
-        return self._after_session(JobEvent.from_payload(event), deadline or time.time() + self.timeout, context)
+        session_event = self.resumed_event(event, job_ids)
+        return self._after_session(session_event, deadline or time.time() + self.timeout, context)
 
-    def execute_complete(self, context: Context, event: Any, session_id: str | None = None) -> Any:
+    def execute_complete(
+        self, context: Context, event: Any, job_ids: list[str] | None = None, session_id: str | None = None
+    ) -> Any:
         """Back from the video's deferral: check its event, then build the result from the session."""
-        JobEvent.from_payload(event).raise_for_status()
+        self.settle(self.resumed_event(event, job_ids))
         if session_id is None:
             ti = context["ti"]
             session_id = ti.xcom_pull(task_ids=ti.task_id, key=JOB_IDS_XCOM_KEY, map_indexes=ti.map_index)[0]
@@ -119,13 +122,13 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
         self._job_ids = event.job_ids
         if event.status == "failed":
             raise self._session_failure(session_id)
-        event.raise_for_status()
+        self.settle(event)
         video_id = self.hook.get_video_agent(session_id).video_id
         if not video_id:
             raise HeyGenError(f"HeyGen video_agent session {session_id} completed without a video")
         self._record_video(context, video_id)
         video_event = self.wait_for("video", [video_id], deadline, "execute_complete", {"session_id": session_id})
-        return self.execute_complete(context, video_event.to_payload(), session_id)
+        return self.execute_complete(context, video_event.to_payload(), job_ids=[video_id], session_id=session_id)
 
     def _session_failure(self, session_id: str) -> JobFailedError:
         """The error of a failed session: HeyGen's code from its video, its message from the agent's chat."""
@@ -156,8 +159,8 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
             session_id = str(next(iter(external_id)))
             session, video = self._read(session_id)
             video_id = session.get("video_id")
-            cost = credits.cost_of("video_agent", {}, video.get("duration"))
-            job = {**video_outputs(video_id or "", video), "video_id": video_id, "session_id": session_id}
+            cost = self.spec.cost_of({}, video.get("duration"))
+            job = {**job_kind("video").describe(video_id or "", video), "video_id": video_id, "session_id": session_id}
             job.update(title=session.get("title"), credits=cost)
             self._result = {
                 **job,

@@ -1,67 +1,20 @@
-"""HeyGen inputs from files: ``HeyGenUploadAssetOperator`` (upload, then use the ``asset_id``) and ``asset_input``."""
+"""HeyGenUploadAssetOperator: upload a file to HeyGen, then use its ``asset_id`` in requests."""
 
 from __future__ import annotations
 
-import base64
-import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import urlsplit
 
-from airflow_provider.heygen._compat import Context, ObjectStoragePath
+from airflow_provider.heygen._compat import Context
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.errors import InvalidRequestError
-from airflow_provider.heygen.delivery import CAPTION_TYPES, Destination, sniff_media_type, storage_path
+from airflow_provider.heygen.api.media import CAPTION_TYPES, SNIFF_BYTES, sniff_media_type
+from airflow_provider.heygen.delivery import Destination, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.operators.base import HeyGenOperator, fail_fast, idempotency_key_for
 
-__all__ = ["HeyGenUploadAssetOperator", "asset_input"]
-
-_SNIFF_BYTES = 4096
-
-
-def asset_input(source: Any, *, field: str, allowed: Collection[str], expected: str, model: str) -> dict[str, Any]:
-    """One file of a request as HeyGen's AssetInput (``{"type": "url" | "asset_id" | "base64", ...}``).
-
-    An AssetInput model or dict is kept as given (the request model validates it); an ``http(s)://`` string
-    becomes ``{"type": "url"}``; anything else is a file to read and send inline as base64: a local path, an
-    ``ObjectStoragePath``, or a ``scheme://`` string such as ``s3://bucket/deck.pdf``. Its media type is sniffed
-    from the content (else the extension) and must be in ``allowed``; files above 32 MB are refused (upload
-    them as assets and pass the asset id). Problems raise ``InvalidRequestError`` naming ``field``.
-    """
-    if isinstance(source, m.RequestModel):
-        return source.to_body()
-    if isinstance(source, Mapping):
-        return dict(source)
-    if isinstance(source, str) and urlsplit(source).scheme in ("http", "https"):
-        return {"type": "url", "url": source}
-    if not isinstance(source, str | os.PathLike | ObjectStoragePath):
-        raise InvalidRequestError([f"{field}: {source!r} is not an AssetInput dict, a URL or a path"], model=model)
-    try:
-        path = storage_path(source)
-    except (ValueError, ImportError) as exc:  # an unknown protocol, or its fsspec package missing
-        raise InvalidRequestError([f"{field}: cannot open {str(source)!r}: {exc}"], model=model) from None
-    try:
-        with path.open("rb") as handle:
-            content = handle.read(m.ASSET_MAX_BYTES + 1)
-    except (FileNotFoundError, IsADirectoryError):
-        raise InvalidRequestError([f"{field}: no file at {source}"], model=model) from None
-    name = path.name
-    problems = []
-    if len(content) > m.ASSET_MAX_BYTES:
-        problems.append(
-            f"{field}: {name!r} is larger than {m.ASSET_MAX_BYTES:,} bytes (32 MB); "
-            "upload it as an asset and pass {'type': 'asset_id', ...}"
-        )
-    media_type = sniff_media_type(content) or m.ASSET_EXTENSION_TYPES.get(PurePath(name).suffix.lower())
-    if media_type not in allowed:
-        what = f"type {media_type!r}" if media_type else "type"
-        problems.append(f"{field}: {what} of {name!r} is not allowed, expected {expected}")
-    if problems:
-        raise InvalidRequestError(problems, model=model)
-    assert media_type is not None
-    return {"type": "base64", "media_type": media_type, "data": base64.b64encode(content).decode("ascii")}
+__all__ = ["HeyGenUploadAssetOperator"]
 
 
 class HeyGenUploadAssetOperator(HeyGenOperator):
@@ -84,7 +37,7 @@ class HeyGenUploadAssetOperator(HeyGenOperator):
     :param idempotency_key: templated; by default derived from dag, task, run, map index, the source and size.
     """
 
-    template_fields: Sequence[str] = ("source", "filename", "idempotency_key")
+    template_fields: Sequence[str] = ("source", "filename", "idempotency_key", "heygen_conn_id")
 
     def __init__(
         self,
@@ -106,7 +59,7 @@ class HeyGenUploadAssetOperator(HeyGenOperator):
         path = storage_path(self.source)
         name = self.filename or path.name
         with path.open("rb") as stream:
-            head = stream.read(_SNIFF_BYTES)
+            head = stream.read(SNIFF_BYTES)
         size = int(path.fs.size(path.path))
         content_type = self.content_type or sniff_media_type(head)
         with fail_fast():  # retrying cannot help

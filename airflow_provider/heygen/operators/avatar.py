@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from airflow_provider.heygen._compat import Context
-from airflow_provider.heygen.api import credits
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.errors import MalformedResponseError
-from airflow_provider.heygen.api.jobs import job_kind
-from airflow_provider.heygen.operators.assets import asset_input
+from airflow_provider.heygen.inputs import asset_input
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
 
-__all__ = ["AVATAR_OUTPUT_FIELDS", "HeyGenCreateAvatarOperator"]
+__all__ = ["HeyGenCreateAvatarOperator"]
 
-#: What a trained look's result keeps besides its ids, status and credits.
-AVATAR_OUTPUT_FIELDS = (
-    "name",
-    "avatar_type",
-    "preview_image_url",
-    "preview_video_url",
-    "image_width",
-    "image_height",
-    "preferred_orientation",
-    "supported_api_engines",
-)
 _IMAGES = frozenset({"image/png", "image/jpeg"})
 _VIDEOS = frozenset({"video/mp4", "video/webm"})
 # What the ``file`` of each avatar type must be: (MIME types, as said in errors).
@@ -102,27 +89,13 @@ class HeyGenCreateAvatarOperator(HeyGenJobOperator):
         if self._result is None:
             look_id = str(next(iter(external_id)))
             look = self.hook.get_job(self.job_kind, look_id)
-            avatar = avatar_outputs(look_id, look)
+            avatar = {**self.describe_job(look_id, look), "credits": self.spec.cost_of({}, None)}
             self._result = {
                 **avatar,
                 "kind": self.job_kind,
                 "job_ids": [look_id],
-                "status": job_kind(self.job_kind).state(look.get("status")).value,
+                "status": self.spec.state(look.get("status")).value,
                 "training_status": look.get("status"),
                 "jobs": [avatar],
             }
         return self._result
-
-
-def avatar_outputs(look_id: str, look: Mapping[str, Any]) -> dict[str, Any]:
-    """A look's result: its ``avatar_id``, group, training status, preview and size, and the creation credit."""
-    error = look.get("error") or {}
-    return {
-        "avatar_id": look_id,
-        "group_id": look.get("group_id"),
-        "status": look.get("status"),
-        **{field: look.get(field) for field in AVATAR_OUTPUT_FIELDS},
-        "failure_code": error.get("code"),
-        "failure_message": error.get("message"),
-        "credits": credits.cost_of("avatar", {}, None),
-    }

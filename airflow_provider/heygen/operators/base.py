@@ -3,26 +3,32 @@
 1. validate the request (a bad input fails the task at once, without retries, and costs nothing);
 2. estimate its credits and refuse it above ``max_credits``;
 3. submit it with an ``Idempotency-Key`` derived from the task instance and the payload, so a retried try
-   gets HeyGen's replay of the first answer instead of a second render;
+   gets HeyGen's replay of the first answer instead of a second render; a job that failed is submitted again,
+   alone, along a fixed chain of keys (``resubmit_failed``: the only place that resubmits);
 4. record the job ids at once: XCom (links, downstream tasks) and, on Airflow 3.3+, the task state store
    (``ResumableJobMixin``), so a retry after a worker crash reconnects to the running jobs;
-5. wait in the worker or defer to ``HeyGenJobTrigger``;
+5. wait in the worker or defer to ``HeyGenJobTrigger`` (with a deferral timeout as a backstop);
 6. complete: check the outcome with the same status table, re-fetch the jobs, return a small JSON result.
+
+A refusal for HeyGen's rate or concurrency limits (429) waits out the server's ``Retry-After``: deferred on a
+timer (no worker held), or in the worker when the task's timeout leaves room; then the same key is sent again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from airflow_provider.heygen._compat import (
+    TRIGGER_FAIL,
     AirflowFailException,
     BaseOperator,
     Context,
@@ -30,19 +36,25 @@ from airflow_provider.heygen._compat import (
     TimeDeltaTrigger,
     default_deferrable,
 )
-from airflow_provider.heygen.api import credits
+from airflow_provider.heygen.api.credits import CreditEstimate
 from airflow_provider.heygen.api.errors import (
     BadRequestError,
     BudgetExceededError,
-    ConcurrencyLimitError,
-    HeyGenError,
     InvalidRequestError,
+    RateLimitError,
 )
-from airflow_provider.heygen.api.jobs import JobState, job_kind, overall_state
+from airflow_provider.heygen.api.jobs import (
+    JobKind,
+    JobState,
+    check_poll_interval,
+    check_timeout,
+    job_kind,
+    overall_state,
+)
 from airflow_provider.heygen.api.models import RequestModel
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY, HeyGenJobLink
-from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent
+from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent, deferral_timeout
 
 __all__ = [
     "DEFAULT_POLL_INTERVAL",
@@ -52,6 +64,7 @@ __all__ = [
     "check_budget",
     "fail_fast",
     "idempotency_key_for",
+    "retry_key",
 ]
 
 #: HeyGen's own advice: renders take minutes; poll every 30 s and allow well over 30 minutes.
@@ -60,6 +73,7 @@ DEFAULT_TIMEOUT = timedelta(hours=2)
 #: How long one HeyGen call of a deferrable operator may retry in the worker before the error surfaces.
 DEFERRABLE_RETRY_DEADLINE = 30.0
 _KEY_NAMESPACE = uuid.UUID("6f1c2b8e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
+_T = TypeVar("_T")
 
 
 def idempotency_key_for(context: Context, payload: Mapping[str, Any]) -> str:
@@ -68,6 +82,11 @@ def idempotency_key_for(context: Context, payload: Mapping[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     identity = "|".join(str(part) for part in (ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1), digest))
     return f"airflow-{uuid.uuid5(_KEY_NAMESPACE, identity)}"
+
+
+def retry_key(key: str, generation: int, index: int, jobs: int) -> str:
+    """The key resubmitting job ``index`` of ``jobs`` for the ``generation``-th time: the same on every try."""
+    return f"{key}:retry{generation}" if jobs == 1 else f"{key}:retry{generation}-{index}"
 
 
 @contextmanager
@@ -79,7 +98,7 @@ def fail_fast() -> Iterator[None]:
         raise AirflowFailException(str(exc)) from exc
 
 
-def check_budget(estimate: credits.CreditEstimate, max_credits: float | None) -> None:
+def check_budget(estimate: CreditEstimate, max_credits: float | None) -> None:
     """Raise ``BudgetExceededError`` when the estimate is known and above ``max_credits``."""
     if estimate.exceeds(max_credits):
         assert estimate.credits is not None and max_credits is not None
@@ -89,7 +108,7 @@ def check_budget(estimate: credits.CreditEstimate, max_credits: float | None) ->
 class HeyGenOperator(BaseOperator):
     """What every HeyGen operator shares: the connection and its hook.
 
-    :param heygen_conn_id: the ``heygen`` connection.
+    :param heygen_conn_id: the ``heygen`` connection (templated).
     """
 
     ui_color = "#e8e0ff"
@@ -113,15 +132,17 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
     :param heygen_conn_id: the ``heygen`` connection.
     :param wait_for_completion: wait until the jobs are terminal (else return right after submitting).
     :param deferrable: wait in the triggerer without a worker slot; default ``[operators] default_deferrable``.
-    :param poll_interval: seconds between status checks (jittered by 10% in the worker).
-    :param timeout: how long to wait for the jobs (a ``timedelta`` or seconds); then ``JobTimeoutError``.
+    :param poll_interval: seconds between status checks (jittered by 10% in the worker), at least
+        ``MIN_POLL_INTERVAL`` (0.1 s).
+    :param timeout: how long to wait for the jobs (a ``timedelta`` or seconds, > 0); then ``JobTimeoutError``,
+        and the jobs HeyGen can stop (Video Agent sessions) are stopped.
     :param idempotency_key: templated; by default derived from dag, task, run, map index and the payload.
     :param max_credits: refuse to submit when the credit estimate is above this budget.
     :param cancel_on_kill: stop the jobs where HeyGen can (Video Agent) when the task is killed.
     """
 
     job_kind: ClassVar[str]
-    template_fields: Sequence[str] = ("request", "idempotency_key")
+    template_fields: Sequence[str] = ("request", "idempotency_key", "heygen_conn_id")
     template_fields_renderers: ClassVar[dict[str, str]] = {"request": "json"}
     operator_extra_links = (HeyGenJobLink(),)
     external_id_key = JOB_IDS_XCOM_KEY
@@ -146,13 +167,18 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         # Deferrable tasks should not hold a worker through long Retry-After waits: they defer instead.
         self.retry_deadline = DEFERRABLE_RETRY_DEADLINE if self.deferrable else None
-        self.poll_interval = float(poll_interval)
-        self.timeout = timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
+        self.poll_interval = check_poll_interval(poll_interval)
+        self.timeout = check_timeout(timeout)
         self.idempotency_key = idempotency_key
         self.max_credits = max_credits
         self.cancel_on_kill = cancel_on_kill
         self._job_ids: list[str] = []
         self._result: dict[str, Any] | None = None
+
+    @property
+    def spec(self) -> JobKind:
+        """This operator's entry in the job-kind registry."""
+        return job_kind(self.job_kind)
 
     # --- what each operator defines --------------------------------------------------------------------
 
@@ -164,15 +190,23 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         """Submit the request; return the ids of the jobs it started."""
         raise NotImplementedError
 
-    def estimate(self, body: RequestModel) -> credits.CreditEstimate:
+    def resubmit(self, body: RequestModel, index: int, idempotency_key: str) -> str:
+        """Submit job ``index`` of ``create``'s answer again, alone (it failed); return the new job's id.
+
+        The default fits operators whose request starts one job; one that starts several overrides it.
+        """
+        (job_id,) = self.create(body, idempotency_key)
+        return job_id
+
+    def estimate(self, body: RequestModel) -> CreditEstimate:
         """The credit estimate checked against ``max_credits``."""
-        return credits.estimate(self.job_kind, body.to_body())
+        return self.spec.estimate(body.to_body())
 
     def describe_job(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
-        """The part of the result for one finished job (override to pick the kind's output fields)."""
-        return {"id": job_id, "status": resource.get("status")}
+        """The part of the result for one finished job: the kind's result fields (see ``JobKind.describe``)."""
+        return self.spec.describe(job_id, resource)
 
-    # --- the lifecycle --------------------------------------------------------------------------------
+    # --- submitting ------------------------------------------------------------------------------------
 
     def execute(self, context: Context) -> Any:
         self._result = None
@@ -186,41 +220,79 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
             check_budget(estimate, self.max_credits)
         self.log.info("HeyGen %s credit estimate: %s", self.job_kind, estimate.credits or estimate.basis)
         key = self.idempotency_key or idempotency_key_for(context, body.to_body())
-        job_ids = self._create_within_concurrency_limit(body, key)
-        # A replayed key hands back an earlier try's jobs. If they failed, this try renders anew under the next
-        # key of a fixed chain (key, key:retry1, ...): a later try replays that chain instead of adding renders,
-        # and try N resubmits at most N-1 times.
-        for generation in range(1, context["ti"].try_number):
-            statuses = self.hook.get_job_statuses(self.job_kind, job_ids)
-            if not any(status.state is JobState.FAILED for status in statuses.values()):
-                break
-            self.log.info("The jobs of key %s failed; submitting again with key %s:retry%d", key, key, generation)
-            job_ids = self._create_within_concurrency_limit(body, f"{key}:retry{generation}")
+        job_ids = self.within_limits(lambda: self.create(body, key))
+        job_ids = self.resubmit_failed(
+            self.job_kind, job_ids, key, lambda index, job_key: self.resubmit(body, index, job_key), context
+        )
         self._job_ids = job_ids
         context["ti"].xcom_push(key=JOB_IDS_XCOM_KEY, value=job_ids)
         self.log.info("Submitted HeyGen %s job(s) %s", self.job_kind, ", ".join(job_ids))
         return job_ids
 
-    def _create_within_concurrency_limit(self, body: RequestModel, key: str) -> list[str]:
-        """Create, waiting out HeyGen's concurrent-job cap: on a timer when deferrable, else in the worker."""
+    def resubmit_failed(
+        self,
+        kind: str,
+        job_ids: Sequence[str],
+        key: str,
+        resubmit: Callable[[int, str], str],
+        context: Context,
+    ) -> list[str]:
+        """Replace each failed job by ``resubmit(index, retry_key(...))``; the others stay as they are.
+
+        A replayed key hands back an earlier try's jobs. A failed one is submitted again alone, under the next key
+        of a fixed chain (``key:retry1``, ``key:retry2``, ..., per job when there are several): a later try replays
+        the chain and lands on the same jobs, so nothing that completed is rendered twice. Try ``n`` goes at most
+        ``n - 1`` links deep; the first try sends no status request at all.
+        """
+        ids = list(job_ids)
+        pending = list(range(len(ids)))
+        for generation in range(1, context["ti"].try_number):
+            statuses = self.hook.get_job_statuses(kind, [ids[index] for index in pending])
+            pending = [index for index in pending if statuses[ids[index]].state is JobState.FAILED]
+            if not pending:
+                break
+            for index in pending:
+                job_key = retry_key(key, generation, index, len(ids))
+                replacement = self.within_limits(functools.partial(resubmit, index, job_key))
+                self.log.info(
+                    "HeyGen %s %s had failed; resubmitted as %s (key %s)", kind, ids[index], replacement, job_key
+                )
+                ids[index] = replacement
+        return ids
+
+    def within_limits(self, submit: Callable[[], _T]) -> _T:
+        """Run ``submit``, waiting out HeyGen's 429s (rate or concurrent jobs) for the server's ``Retry-After``.
+
+        Deferrable: defer on a timer for the whole wait, then run the task again (the same keys replay, so
+        nothing is created twice). Otherwise: sleep in the worker while the task's ``timeout`` leaves room for
+        the wait, else fail with the error, which names the wait.
+        """
         deadline = time.monotonic() + self.timeout
         while True:
             try:
                 with fail_fast():
-                    return self.create(body, key)
-            except ConcurrencyLimitError as exc:
-                wait = exc.retry_after or self.poll_interval
+                    return submit()
+            except RateLimitError as exc:
+                wait = exc.retry_after if exc.retry_after is not None else self.poll_interval
                 if self.deferrable:
-                    self.log.info("HeyGen's concurrent-job limit is reached; deferring %.0fs, then resubmitting", wait)
-                    self.defer(trigger=TimeDeltaTrigger(timedelta(seconds=wait)), method_name="resume_after_limit")
-                if time.monotonic() + wait > deadline:
+                    self.log.info("HeyGen refused the submit (%s); deferring %.0fs, then submitting again", exc, wait)
+                    self.defer(
+                        trigger=TimeDeltaTrigger(timedelta(seconds=wait)),
+                        method_name="resume_after_limit",
+                        timeout=deferral_timeout(time.time() + wait),
+                    )
+                left = deadline - time.monotonic()
+                if wait > left:
+                    self.log.error("HeyGen asks to wait %.0fs, more than the %.0fs left of timeout", wait, left)
                     raise
-                self.log.info("HeyGen's concurrent-job limit is reached; waiting %.0fs to resubmit", wait)
+                self.log.info("HeyGen refused the submit (%s); waiting %.0fs to submit again", exc, wait)
                 time.sleep(wait)
 
     def resume_after_limit(self, context: Context, event: Any = None) -> Any:
-        """Back from a concurrency-limit deferral: start the lifecycle again (same key, so no duplicate)."""
+        """Back from a rate-limit deferral: start the lifecycle again (same key, so no duplicate)."""
         return self.execute(context)
+
+    # --- waiting ---------------------------------------------------------------------------------------
 
     def poll_until_complete(self, external_id: Any, context: Context) -> Any:
         """Wait for the jobs (or defer to the trigger) and return the task's result."""
@@ -228,14 +300,15 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         self._job_ids = job_ids
         if not self.wait_for_completion:
             return self.get_job_result(job_ids, context)
-        self.wait_for(self.job_kind, job_ids, time.time() + self.timeout, "execute_complete").raise_for_status()
+        self.settle(self.wait_for(self.job_kind, job_ids, time.time() + self.timeout, "execute_complete"))
         return self.get_job_result(job_ids, context)
 
     def wait_for(
         self, kind: str, job_ids: list[str], deadline: float, method_name: str, resume: dict[str, Any] | None = None
     ) -> JobEvent:
         """Wait for jobs of one kind until ``deadline`` (epoch seconds): poll here, or defer to
-        ``HeyGenJobTrigger`` and resume in ``method_name`` (with ``resume`` as its keyword arguments)."""
+        ``HeyGenJobTrigger`` and resume in ``method_name`` (with ``resume`` and ``job_ids`` as keyword arguments,
+        so that the resumed method can check the event is about these jobs)."""
         if self.deferrable:
             trigger = HeyGenJobTrigger(
                 conn_id=self.heygen_conn_id,
@@ -245,19 +318,60 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
                 deadline=deadline,
                 cancel_on_kill=self.cancel_on_kill,
             )
-            self.defer(trigger=trigger, method_name=method_name, kwargs=resume)
+            kwargs = {**(resume or {}), "job_ids": job_ids}
+            self.defer(trigger=trigger, method_name=method_name, kwargs=kwargs, timeout=deferral_timeout(deadline))
         statuses = self.hook.wait_for_jobs(kind, job_ids, poll_interval=self.poll_interval, deadline=deadline)
         return JobEvent.from_statuses(kind, statuses, timed_out=True)
 
-    def execute_complete(self, context: Context, event: Any) -> Any:
-        """Back from the trigger: check its event with the shared validator, then build the result."""
-        job_event = JobEvent.from_payload(event)
+    def resumed_event(self, payload: Any, job_ids: Sequence[str] | None) -> JobEvent:
+        """The trigger's event, validated and checked to be about ``job_ids``, the ids the task deferred on.
+
+        ``job_ids`` is None only where Airflow resumed without the deferral's kwargs (Airflow 2.10's
+        ``dag.test()``); then there is nothing to compare with.
+        """
+        return JobEvent.from_payload(payload, job_ids=job_ids)
+
+    def settle(self, event: JobEvent) -> None:
+        """Raise the typed error of a failed, timed-out or broken wait, stopping what can be stopped first."""
+        if event.status in ("timeout", "error"):
+            self.log.warning("HeyGen wait ended in %s: %s", event.status, event.message)
+            self.stop_jobs(event.kind, event.job_ids)
+        event.raise_for_status()
+
+    def execute_complete(self, context: Context, event: Any, job_ids: list[str] | None = None) -> Any:
+        """Back from the trigger: check its event, then build the result."""
+        job_event = self.resumed_event(event, job_ids)
         self._job_ids = job_event.job_ids
-        job_event.raise_for_status()
+        self.settle(job_event)
         return self.get_job_result(job_event.job_ids, context)
 
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Resume after a deferral; when it timed out or its trigger crashed, stop the task's jobs first."""
+        if next_method == TRIGGER_FAIL:
+            ti = context["ti"]
+            recorded = ti.xcom_pull(task_ids=ti.task_id, key=JOB_IDS_XCOM_KEY, map_indexes=ti.map_index)
+            self.stop_jobs(self.job_kind, [str(job_id) for job_id in recorded or []])
+        return super().resume_execution(next_method, next_kwargs, context)
+
+    def stop_jobs(self, kind: str, job_ids: Sequence[str]) -> None:
+        """Stop the jobs where HeyGen can (Video Agent sessions), best effort: a failure is logged, not raised."""
+        if not self.cancel_on_kill or job_kind(kind).cancel_path is None:
+            return
+        for job_id in job_ids:
+            try:
+                self.hook.cancel_job(kind, job_id)
+                self.log.info("Stopped HeyGen %s %s", kind, job_id)
+            except Exception as exc:  # best effort: never hide the failure that led here
+                self.log.warning("Could not stop HeyGen %s %s: %s", kind, job_id, exc)
+
+    def on_kill(self) -> None:
+        """Stop the jobs where HeyGen can, when the task is killed while waiting in the worker."""
+        self.stop_jobs(self.job_kind, self._job_ids)
+
+    # --- status and result (ResumableJobMixin) -----------------------------------------------------------
+
     def get_job_status(self, external_id: Any, context: Context) -> str:
-        """One state for all jobs (ResumableJobMixin): running while any runs, failed if any failed."""
+        """One state for all jobs: running while any runs, failed if any failed."""
         statuses = self.hook.get_job_statuses(self.job_kind, [str(job_id) for job_id in external_id])
         return overall_state(status.state for status in statuses.values()).value
 
@@ -274,25 +388,14 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
             described, costs = [], []
             for job_id in (str(job_id) for job_id in external_id):
                 resource = self.hook.get_job(self.job_kind, job_id)
-                cost = credits.cost_of(self.job_kind, self.request, resource.get("duration"))
+                cost = self.spec.cost_of(self.request, resource.get("duration"))
                 costs.append(cost)
                 described.append({**self.describe_job(job_id, resource), "credits": cost})
             self._result = {
                 "kind": self.job_kind,
                 "job_ids": [str(job_id) for job_id in external_id],
-                "status": overall_state(job_kind(self.job_kind).state(job.get("status")) for job in described).value,
+                "status": overall_state(self.spec.state(job.get("status")) for job in described).value,
                 "credits": None if None in costs else round(sum(c for c in costs if c is not None), 4),
                 "jobs": described,
             }
         return self._result
-
-    def on_kill(self) -> None:
-        """Stop the jobs where HeyGen can, when the task is killed while waiting in the worker."""
-        if not self.cancel_on_kill or job_kind(self.job_kind).cancel_path is None:
-            return
-        for job_id in self._job_ids:
-            try:
-                self.hook.cancel_job(self.job_kind, job_id)
-                self.log.info("Stopped HeyGen %s %s", self.job_kind, job_id)
-            except HeyGenError as exc:
-                self.log.warning("Could not stop HeyGen %s %s: %s", self.job_kind, job_id, exc)

@@ -2,94 +2,23 @@
 
 from __future__ import annotations
 
-import ast
-import json
 import os
 import tempfile
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from airflow_provider.heygen._compat import AirflowFailException, Asset, Context, ObjectStoragePath
-from airflow_provider.heygen.api.errors import JobFailedError
-from airflow_provider.heygen.api.jobs import JobState, JobStatus, job_kind
-from airflow_provider.heygen.delivery import (
-    AUDIO_TYPES,
-    CAPTION_TYPES,
-    IMAGE_TYPES,
-    VIDEO_TYPES,
-    DeliveryError,
-    Destination,
-    download,
-    storage_path,
-)
+from airflow_provider.heygen.api.errors import InvalidRequestError, JobFailedError
+from airflow_provider.heygen.api.jobs import JOB_KINDS, JobKind, JobState, JobStatus, Output, job_kind, known_kinds
+from airflow_provider.heygen.delivery import DeliveryError, Destination, download, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
+from airflow_provider.heygen.inputs import parse_job_ids
 from airflow_provider.heygen.operators.base import HeyGenOperator
 
-__all__ = ["OUTPUTS", "HeyGenDownloadOperator", "Output", "parse_job_ids"]
+__all__ = ["HeyGenDownloadOperator"]
 
-
-@dataclass(frozen=True)
-class Output:
-    """One downloadable output of a job kind: the resource fields holding its URL (first set wins), its types."""
-
-    fields: tuple[str, ...]
-    accept: frozenset[str]
-
-
-_VIDEO = Output(("video_url",), VIDEO_TYPES)
-
-#: Per job kind, the outputs a download can ask for. A Video Agent session delivers the video it rendered.
-OUTPUTS: dict[str, dict[str, Output]] = {
-    "video": {
-        "video": _VIDEO,
-        "thumbnail": Output(("thumbnail_url",), IMAGE_TYPES),
-        "captions": Output(("subtitle_url",), CAPTION_TYPES),
-        "captioned_video": Output(("captioned_video_url",), VIDEO_TYPES),
-    },
-    "video_translation": {
-        "video": _VIDEO,
-        "audio": Output(("audio_url",), AUDIO_TYPES),
-        "captions": Output(("srt_caption_url", "vtt_caption_url"), CAPTION_TYPES),
-    },
-    "lipsync": {"video": _VIDEO, "captions": Output(("caption_url",), CAPTION_TYPES)},
-    "avatar": {
-        "thumbnail": Output(("preview_image_url",), IMAGE_TYPES),
-        "video": Output(("preview_video_url",), VIDEO_TYPES),
-    },
-    "voice_clone": {"audio": Output(("preview_audio_url",), AUDIO_TYPES)},
-}
-OUTPUTS["video_agent"] = OUTPUTS["video"]
-
-
-def parse_job_ids(value: Any) -> tuple[list[str], str | None]:
-    """Job ids (and the kind, when a job operator's result says it) from what XCom or a template gives.
-
-    Accepts one id, a list of ids, a job operator's result (``{"kind", "job_ids", ...}``), a list of such
-    results (mapped tasks), or any of these rendered as JSON or as a Python literal.
-    """
-    if isinstance(value, str):
-        text = value.strip()
-        if not text.startswith(("[", "{")):
-            return ([text] if text else []), None
-        try:
-            value = json.loads(text)
-        except ValueError:
-            value = ast.literal_eval(text)
-    if isinstance(value, Mapping):
-        return parse_job_ids(list(value.get("job_ids") or []))[0], value.get("kind")
-    if value is not None and not isinstance(value, Iterable):
-        return [str(value)], None
-    ids: list[str] = []
-    kinds: set[str] = set()
-    for item in value or []:
-        more, kind = parse_job_ids(item)
-        ids.extend(more)
-        if kind:
-            kinds.add(kind)
-    if len(kinds) > 1:
-        raise ValueError(f"job_ids mixes job kinds {sorted(kinds)}; download one kind per task")
-    return list(dict.fromkeys(ids)), next(iter(kinds), None)
+#: The job kinds with files to deliver (each kind's ``outputs`` in the registry).
+DOWNLOADABLE = tuple(name for name, kind in JOB_KINDS.items() if kind.outputs)
 
 
 class HeyGenDownloadOperator(HeyGenOperator):
@@ -106,16 +35,16 @@ class HeyGenDownloadOperator(HeyGenOperator):
     delivery: Airflow records the asset event when the task succeeds, with ``files`` in its ``extra``.
 
     :param job_ids: templated; one id, a list, a job operator's result (``render.output``) or a list of them.
-    :param kind: the job kind (``video``, ``video_agent``, ``video_translation``, ``lipsync``, ``avatar``,
-        ``voice_clone``); default the one named by a job operator's result, else ``video``.
-    :param outputs: which outputs to store (``video``, ``thumbnail``, ``captions``, ``captioned_video``,
-        ``audio``, as the kind has them); each must exist. Default: every output the job has.
+    :param kind: a job kind with outputs (``JobKind.outputs`` in ``airflow_provider.heygen.api.jobs``; the error
+        for any other lists them); default the one named by a job operator's result, else ``video``.
+    :param outputs: which of the kind's outputs to store (its ``JobKind.outputs``, e.g. ``video``,
+        ``thumbnail``, ``captions`` for a video); each must exist. Default: every output the job has.
     :param destination: templated; a local path, ``file://`` URL, any fsspec URL or ``ObjectStoragePath``.
         Default: ``<tmp>/heygen/<dag_id>/<run_id>`` on the worker (only useful on one machine).
     :param heygen_conn_id: the ``heygen`` connection.
     """
 
-    template_fields: Sequence[str] = ("job_ids", "destination")
+    template_fields: Sequence[str] = ("job_ids", "destination", "heygen_conn_id")
 
     def __init__(
         self,
@@ -128,8 +57,8 @@ class HeyGenDownloadOperator(HeyGenOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(heygen_conn_id=heygen_conn_id, **kwargs)
-        if kind is not None and kind not in OUTPUTS:
-            raise ValueError(f"kind {kind!r} has no downloadable outputs; expected one of {', '.join(OUTPUTS)}")
+        if kind is not None and kind not in DOWNLOADABLE:
+            raise ValueError(f"kind {kind!r} has no downloadable outputs; expected one of {known_kinds(DOWNLOADABLE)}")
         self.job_ids = job_ids
         self.kind = kind
         self.outputs = tuple(outputs) if outputs is not None else None
@@ -138,15 +67,17 @@ class HeyGenDownloadOperator(HeyGenOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         try:
             job_ids, named_kind = parse_job_ids(self.job_ids)
-        except (ValueError, SyntaxError) as exc:
-            raise AirflowFailException(f"job_ids: {exc}") from exc
-        kind = self.kind or named_kind or "video"
-        if kind not in OUTPUTS:
-            raise AirflowFailException(f"kind {kind!r} has no downloadable outputs")
-        unknown = sorted(set(self.outputs or ()) - set(OUTPUTS[kind]))
+        except InvalidRequestError as exc:
+            raise AirflowFailException(str(exc)) from exc
+        kind = job_kind(self.kind or named_kind or "video")
+        if not kind.outputs:
+            raise AirflowFailException(
+                f"kind {kind.name!r} has no downloadable outputs; expected one of {known_kinds(DOWNLOADABLE)}"
+            )
+        unknown = sorted(set(self.outputs or ()) - set(kind.outputs))
         if unknown or not job_ids:
-            problem = f"outputs {unknown} are not outputs of {kind}" if unknown else "job_ids is empty"
-            raise AirflowFailException(f"{problem}; {kind} outputs: {', '.join(OUTPUTS[kind])}")
+            problem = f"outputs {unknown} are not outputs of {kind.name}" if unknown else "job_ids is empty"
+            raise AirflowFailException(f"{problem}; {kind.name} outputs: {', '.join(kind.outputs)}")
         root = storage_path(self.destination or self._default_destination(context))
         files: dict[str, dict[str, str]] = {}
         sizes: dict[str, dict[str, int]] = {}
@@ -159,51 +90,53 @@ class HeyGenDownloadOperator(HeyGenOperator):
             "Stored %d file(s) of %d HeyGen %s job(s) (%s bytes) in %s",
             sum(map(len, files.values())),
             len(job_ids),
-            kind,
+            kind.name,
             f"{total:,}",
             root,
         )
-        self._announce(context, kind, files)
-        return {"kind": kind, "destination": str(root), "files": files, "sizes": sizes, "total_bytes": total}
+        self._announce(context, kind.name, files)
+        return {"kind": kind.name, "destination": str(root), "files": files, "sizes": sizes, "total_bytes": total}
 
-    def _download_job(self, kind: str, job_id: str, root: ObjectStoragePath) -> dict[str, tuple[str, int]]:
+    def _download_job(self, kind: JobKind, job_id: str, root: ObjectStoragePath) -> dict[str, tuple[str, int]]:
         """Store the chosen outputs of one job under ``root/<job_id>/``: output name -> (path, size)."""
         resource = self._finished_resource(kind, job_id)
-        chosen = self.outputs or [name for name, output in OUTPUTS[kind].items() if _url(resource, output)]
+        chosen = self.outputs or [name for name, output in kind.outputs.items() if output.url(resource)]
         stored = {}
         for name in chosen:
-            output = OUTPUTS[kind][name]
-            url = _url(resource, output)
+            output = kind.outputs[name]
+            url = output.url(resource)
             if not url:
                 raise AirflowFailException(
-                    f"HeyGen {kind} {job_id} has no {name} (none of {', '.join(output.fields)} is set)"
+                    f"HeyGen {kind.name} {job_id} has no {name} (none of {', '.join(output.fields)} is set)"
                 )
 
             def refresh(output: Output = output) -> str | None:
-                return _url(self._finished_resource(kind, job_id), output)
+                return output.url(self._finished_resource(kind, job_id))
 
             written = download(url, root / job_id / name, refresh=refresh, accept=output.accept, add_extension=True)
             stored[name] = (written.path, written.size_bytes)
         return stored
 
-    def _finished_resource(self, kind: str, job_id: str) -> Mapping[str, Any]:
-        """The job's resource with fresh URLs; for a Video Agent session, the video it rendered."""
-        resource = self.hook.get_job(kind, job_id)
-        status = JobStatus.from_resource(job_kind(kind), job_id, resource)
+    def _finished_resource(self, kind: JobKind, job_id: str) -> Mapping[str, Any]:
+        """The job's resource with fresh URLs; for a kind with ``outputs_via`` (a Video Agent session), the video's."""
+        resource = self.hook.get_job(kind.name, job_id)
+        status = JobStatus.from_resource(kind, job_id, resource)
         if status.state is JobState.FAILED:
             raise JobFailedError(
-                kind,
+                kind.name,
                 job_id,
                 status=status.status or "failed",
                 failure_code=status.failure_code,
                 failure_message=status.failure_message,
             )
         if status.state is not JobState.SUCCEEDED:
-            raise DeliveryError(f"HeyGen {kind} {job_id} is {status.status or 'not finished'}: nothing to download yet")
-        if kind == "video_agent":
-            if not resource.get("video_id"):
-                raise DeliveryError(f"Video Agent session {job_id} finished without a video")
-            return self._finished_resource("video", str(resource["video_id"]))
+            raise DeliveryError(
+                f"HeyGen {kind.name} {job_id} is {status.status or 'not finished'}: nothing to download yet"
+            )
+        if kind.outputs_via:
+            if not resource.get(kind.outputs_via):
+                raise DeliveryError(f"HeyGen {kind.name} {job_id} finished without a {kind.outputs_via}")
+            return self._finished_resource(job_kind("video"), str(resource[kind.outputs_via]))
         return resource
 
     def _default_destination(self, context: Context) -> str:
@@ -217,7 +150,3 @@ class HeyGenDownloadOperator(HeyGenOperator):
         for outlet in self.outlets or ():
             if events is not None and isinstance(outlet, Asset):
                 events[outlet].extra = extra
-
-
-def _url(resource: Mapping[str, Any], output: Output) -> str | None:
-    return next((resource[field] for field in output.fields if resource.get(field)), None)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, cast
 
-from airflow_provider.heygen.api import credits
 from airflow_provider.heygen.api import models as m
+from airflow_provider.heygen.api.credits import CreditEstimate
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
 
-__all__ = ["LIPSYNC_OUTPUT_FIELDS", "HeyGenLipsyncOperator"]
-
-#: What a finished lipsync's result keeps (URLs are presigned and expire: download with a fresh GET).
-LIPSYNC_OUTPUT_FIELDS = ("status", "video_url", "caption_url", "duration", "failure_code", "failure_message")
+__all__ = ["HeyGenLipsyncOperator"]
 
 
 class HeyGenLipsyncOperator(HeyGenJobOperator):
@@ -42,12 +38,9 @@ class HeyGenLipsyncOperator(HeyGenJobOperator):
     def parse_request(self) -> m.RequestModel:
         return m.LipsyncRequest.parse(self.request)
 
-    def estimate(self, body: m.RequestModel) -> credits.CreditEstimate:
-        return credits.estimate(self.job_kind, body.to_body(), source_seconds=self.source_duration)
+    def estimate(self, body: m.RequestModel) -> CreditEstimate:
+        return self.spec.estimate(body.to_body(), self.source_duration)
 
     def create(self, body: m.RequestModel, idempotency_key: str) -> list[str]:
         request = cast("m.LipsyncRequest", body)
         return [self.hook.create_lipsync(request, idempotency_key=idempotency_key).lipsync_id]
-
-    def describe_job(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
-        return {"lipsync_id": job_id, **{name: resource.get(name) for name in LIPSYNC_OUTPUT_FIELDS}}

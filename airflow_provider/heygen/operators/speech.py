@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 from airflow_provider.heygen._compat import Context
 from airflow_provider.heygen.api import credits
 from airflow_provider.heygen.api import models as m
-from airflow_provider.heygen.delivery import AUDIO_TYPES, Destination, download, storage_path
+from airflow_provider.heygen.api.media import AUDIO_TYPES
+from airflow_provider.heygen.delivery import Destination, download, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.operators.base import HeyGenOperator, check_budget, fail_fast, idempotency_key_for
 
@@ -41,7 +42,7 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
     :param include_word_timestamps: keep the per-word timing in the result.
     """
 
-    template_fields: Sequence[str] = ("request", "destination", "idempotency_key")
+    template_fields: Sequence[str] = ("request", "destination", "idempotency_key", "heygen_conn_id")
     template_fields_renderers: ClassVar[dict[str, str]] = {"request": "json"}
 
     def __init__(
@@ -65,7 +66,7 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         with fail_fast():  # nothing was sent yet
             body = m.SpeechRequest.parse(self.request)
-            check_budget(credits.estimate("speech", body.to_body()), self.max_credits)
+            check_budget(credits.SPEECH.estimate(body.to_body()), self.max_credits)
         key = self.idempotency_key or idempotency_key_for(context, body.to_body())
         speech = self._synthesise(body, key)
         self.log.info("HeyGen speech %s: %.2fs of audio", speech.request_id, speech.duration or 0)
@@ -80,7 +81,7 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
                 if self.include_word_timestamps and speech.word_timestamps is not None
                 else None
             ),
-            "credits": credits.cost_of("speech", body.to_body(), speech.duration),
+            "credits": credits.SPEECH.cost(body.to_body(), speech.duration),
         }
         if self.destination:
             result.update(stored)

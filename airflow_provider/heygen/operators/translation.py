@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from airflow_provider.heygen._compat import Context
-from airflow_provider.heygen.api import credits
 from airflow_provider.heygen.api import models as m
+from airflow_provider.heygen.api.credits import CreditEstimate
 from airflow_provider.heygen.api.errors import InvalidRequestError
-from airflow_provider.heygen.api.jobs import JobState, job_ids_from
+from airflow_provider.heygen.api.jobs import JobState, job_kind
+from airflow_provider.heygen.inputs import parse_job_ids, parse_languages
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
 from airflow_provider.heygen.triggers.job import JobEvent
 
 __all__ = [
     "PROOFREAD_IDS_XCOM_KEY",
-    "TRANSLATION_OUTPUT_FIELDS",
     "HeyGenTranslateVideoOperator",
     "by_language",
     "proofread_requests",
@@ -28,17 +27,6 @@ __all__ = [
 PROOFREAD = "proofread"
 #: XCom key under which the proofread ids are pushed as soon as they exist (to review or resume them).
 PROOFREAD_IDS_XCOM_KEY = "heygen_proofread_ids"
-#: What a finished translation's result keeps (URLs are presigned and expire: download with a fresh GET).
-TRANSLATION_OUTPUT_FIELDS = (
-    "status",
-    "video_url",
-    "audio_url",
-    "srt_caption_url",
-    "vtt_caption_url",
-    "duration",
-    "failure_code",
-    "failure_message",
-)
 # Translation field -> its name in the proofread request (POST .../proofreads) or the generate request.
 _PROOFREAD_FIELDS = {
     **{
@@ -112,19 +100,6 @@ def by_language(jobs: Sequence[Mapping[str, Any]], languages: Sequence[str]) -> 
     return indexed
 
 
-def _languages(value: str | Sequence[str]) -> list[str]:
-    """Languages from a list or a template's rendering: one name, or a rendered list (names may hold commas)."""
-    if not isinstance(value, str):
-        return [str(name) for name in value]
-    text = value.strip()
-    if not text.startswith("["):
-        return [text]
-    try:
-        return [str(name) for name in ast.literal_eval(text)]
-    except (ValueError, SyntaxError):
-        raise InvalidRequestError([f"output_languages: {text!r} is not a list of language names"]) from None
-
-
 class _ReadyForReview(Exception):
     """Carries the review result out of ``create``: with ``review=True`` the task ends once proofreads are ready."""
 
@@ -145,9 +120,9 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
     ``heygen_job_ids`` right after submitting.
 
     Retries: every try sends the same ``Idempotency-Key``, so it gets the first try's jobs back. When some of
-    them failed, only the failed languages are submitted again (key ``<key>:retry<n>-<language hash>``, the
-    same on every later try, so a retry never renders a language twice). Try ``n`` resubmits a language at
-    most ``n - 1`` times.
+    them failed, only the failed languages are submitted again, one request each (key
+    ``<key>:retry<n>-<position>``, the same on every later try, so a retry never renders a language twice and
+    never renders a completed one again). Try ``n`` resubmits a language at most ``n - 1`` times.
 
     Proofread (``proofread=True``): subtitles are translated first, so they can be checked before dubbing.
 
@@ -163,7 +138,7 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
        and wait for them like plain translations (a second deferral).
 
     On a retry, failed proofreads and failed generated translations are redone one by one in the same way
-    (keys ``<key>:proofreads-retry<n>-...`` and ``<key>:generate-retry<n>-...``). Each wait gets ``timeout``;
+    (keys ``<key>:proofreads:retry<n>-<position>`` and ``<key>:retry<n>-<position>``). Each wait gets ``timeout``;
     ``wait_for_completion=False`` skips only the wait for the translations (generating needs ready
     proofreads). With proofreads, ``enable_caption``, ``translate_audio_only`` and the
     callback fields go to the generate step; fields neither step takes (``start_time``, ``audio``, ...)
@@ -200,6 +175,7 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
         self.review = review
         self.proofread_ids = proofread_ids
         self._context: Context | None = None
+        self._proofread_ids: list[str] = []
 
     @property
     def proofreading(self) -> bool:
@@ -211,53 +187,54 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
     def parse_request(self) -> m.RequestModel:
         data = dict(self.request)
         if self.output_languages is not None:
-            data["output_languages"] = _languages(self.output_languages)
+            data["output_languages"] = parse_languages(self.output_languages)
         body = m.VideoTranslationRequest.parse(data)
         if self.proofreading:
-            if self.proofread_ids is not None and not job_ids_from(self.proofread_ids):
+            if self.proofread_ids is not None and not parse_job_ids(self.proofread_ids, field="proofread_ids")[0]:
                 raise InvalidRequestError(["proofread_ids: no proofread id given"])
             proofread_requests(body, self._default_title())
         return body
 
-    def estimate(self, body: m.RequestModel) -> credits.CreditEstimate:
+    def estimate(self, body: m.RequestModel) -> CreditEstimate:
         payload = body.to_body()
-        translation = credits.estimate(self.job_kind, payload, source_seconds=self.source_duration)
+        translation = self.spec.estimate(payload, self.source_duration)
         if not self.proofread or self.proofread_ids is not None:
             return translation  # no proofreads to create
-        proofread = credits.estimate(PROOFREAD, payload, source_seconds=self.source_duration)
+        proofread = job_kind(PROOFREAD).estimate(payload, self.source_duration)
         basis = f"{translation.basis}, plus proofreads: {proofread.basis}"
         if translation.credits is None or proofread.credits is None:
-            return credits.CreditEstimate(None, basis)
-        return credits.CreditEstimate(round(translation.credits + proofread.credits, 4), basis)
+            return CreditEstimate(None, basis)
+        return CreditEstimate(round(translation.credits + proofread.credits, 4), basis)
 
     def create(self, body: m.RequestModel, idempotency_key: str) -> list[str]:
         request = cast("m.VideoTranslationRequest", body)
         if not self.proofreading:
-            created = self.hook.create_video_translation(request, idempotency_key=idempotency_key)
-            return self._replace_failed(
-                self.job_kind, created.video_translation_ids, self._per_language(request, idempotency_key, "retry")
-            )
+            return self.hook.create_video_translation(request, idempotency_key=idempotency_key).video_translation_ids
         proofread, generate = proofread_requests(request, self._default_title())
-        proofread_ids = self._ready_proofreads(proofread, idempotency_key)
+        self._proofread_ids = self._ready_proofreads(proofread, idempotency_key)
         if self.review:
-            raise _ReadyForReview(self._review_result(proofread_ids, request.output_languages))
-
-        def generate_from(index: int, generation: int) -> str:
-            step = f"generate-retry{generation}" if generation else "generate"
-            key = step_key(idempotency_key, step, proofread_ids[index])
-            return self.hook.generate_proofread(
-                proofread_ids[index], generate, idempotency_key=key
+            raise _ReadyForReview(self._review_result(self._proofread_ids, request.output_languages))
+        return [
+            self.hook.generate_proofread(
+                proofread_id, generate, idempotency_key=step_key(idempotency_key, "generate", proofread_id)
             ).video_translation_id
+            for proofread_id in self._proofread_ids
+        ]
 
-        translation_ids = [generate_from(index, 0) for index in range(len(proofread_ids))]
-        return self._replace_failed(self.job_kind, translation_ids, generate_from)
-
-    def describe_job(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            "video_translation_id": job_id,
-            "output_language": resource.get("output_language"),
-            **{name: resource.get(name) for name in TRANSLATION_OUTPUT_FIELDS},
-        }
+    def resubmit(self, body: m.RequestModel, index: int, idempotency_key: str) -> str:
+        """Translate the failed job's language alone again (from its proofread, when there are proofreads)."""
+        request = cast("m.VideoTranslationRequest", body)
+        if not self.proofreading:
+            single = request.model_copy(update={"output_languages": [request.output_languages[index]]})
+            (job_id,) = self.hook.create_video_translation(
+                single, idempotency_key=idempotency_key
+            ).video_translation_ids
+            return job_id
+        _, generate = proofread_requests(request, self._default_title())
+        proofread_id = self._proofread_ids[index]
+        return self.hook.generate_proofread(
+            proofread_id, generate, idempotency_key=idempotency_key
+        ).video_translation_id
 
     def get_job_result(self, external_id: Any, context: Context) -> dict[str, Any]:
         """The base result plus ``languages``: each language's outputs."""
@@ -276,12 +253,12 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
         except _ReadyForReview as ready:
             return ready.result
 
-    def resume_after_proofreads(self, context: Context, event: Any = None) -> Any:
+    def resume_after_proofreads(self, context: Context, event: Any = None, job_ids: list[str] | None = None) -> Any:
         """Back from the proofread trigger: raise if one failed or timed out, else run the task again.
 
         The second run replays the proofread key (same ids, now ready) and goes on to generate.
         """
-        JobEvent.from_payload(event).raise_for_status()
+        self.settle(self.resumed_event(event, job_ids))
         return self.execute(context)
 
     # --- helpers ---------------------------------------------------------------------------------------
@@ -292,19 +269,24 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
     def _ready_proofreads(self, proofread: m.ProofreadRequest, key: str) -> list[str]:
         """The proofread ids (given, or created idempotently), once every proofread is completed."""
         if self.proofread_ids is not None:
-            ids = job_ids_from(self.proofread_ids)
+            ids = parse_job_ids(self.proofread_ids, field="proofread_ids")[0]
         else:
-            created = self.hook.create_proofread(proofread, idempotency_key=step_key(key, "proofreads"))
-            ids = self._replace_failed(
-                PROOFREAD, created.proofread_ids, self._per_language(proofread, key, "proofreads-retry")
-            )
-            self._ti.xcom_push(key=PROOFREAD_IDS_XCOM_KEY, value=ids)
+            assert self._context is not None, "create() runs inside execute()"
+            proofreads_key = step_key(key, "proofreads")
+            created = self.hook.create_proofread(proofread, idempotency_key=proofreads_key)
+
+            def resubmit(index: int, job_key: str) -> str:
+                single = proofread.model_copy(update={"output_languages": [proofread.output_languages[index]]})
+                return self.hook.create_proofread(single, idempotency_key=job_key).proofread_ids[0]
+
+            ids = self.resubmit_failed(PROOFREAD, created.proofread_ids, proofreads_key, resubmit, self._context)
+            self._context["ti"].xcom_push(key=PROOFREAD_IDS_XCOM_KEY, value=ids)
             self.log.info("HeyGen proofread(s) %s for %s", ", ".join(ids), ", ".join(proofread.output_languages))
         statuses = self.hook.get_job_statuses(PROOFREAD, ids)
         if all(status.state.is_terminal for status in statuses.values()):
             JobEvent.from_statuses(PROOFREAD, statuses).raise_for_status()
         else:
-            self.wait_for(PROOFREAD, ids, time.time() + self.timeout, "resume_after_proofreads").raise_for_status()
+            self.settle(self.wait_for(PROOFREAD, ids, time.time() + self.timeout, "resume_after_proofreads"))
         return ids
 
     def _review_result(self, proofread_ids: list[str], languages: Sequence[str]) -> dict[str, Any]:
@@ -331,43 +313,3 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
             "jobs": jobs,
             "languages": by_language(jobs, languages),
         }
-
-    def _per_language(
-        self, body: m.VideoTranslationRequest | m.ProofreadRequest, key: str, step: str
-    ) -> Callable[[int, int], str]:
-        """A resubmitter for ``_replace_failed``: the same request for just the failed job's language."""
-        languages = list(body.output_languages)
-
-        def resubmit(index: int, generation: int) -> str:
-            single = body.model_copy(update={"output_languages": [languages[index]]})
-            single_key = step_key(key, f"{step}{generation}", languages[index])
-            if isinstance(single, m.ProofreadRequest):
-                return self.hook.create_proofread(single, idempotency_key=single_key).proofread_ids[0]
-            return self.hook.create_video_translation(single, idempotency_key=single_key).video_translation_ids[0]
-
-        return resubmit
-
-    def _replace_failed(self, kind: str, job_ids: Sequence[str], resubmit: Callable[[int, int], str]) -> list[str]:
-        """Replace each failed job by ``resubmit(index, generation)``, the others kept in place.
-
-        ``resubmit`` derives its key from the generation, so a later try walks the same chain of replays
-        and lands on the same jobs. Try ``n`` goes at most ``n - 1`` generations deep: a job that fails at
-        once is resubmitted once per retry, never in a loop; the first try sends no status request at all.
-        """
-        ids = list(job_ids)
-        pending = list(range(len(ids)))
-        for generation in range(1, self._ti.try_number):
-            statuses = self.hook.get_job_statuses(kind, [ids[index] for index in pending])
-            pending = [index for index in pending if statuses[ids[index]].state is JobState.FAILED]
-            if not pending:
-                break
-            for index in pending:
-                replacement = resubmit(index, generation)
-                self.log.info("HeyGen %s %s had failed; resubmitted as %s", kind, ids[index], replacement)
-                ids[index] = replacement
-        return ids
-
-    @property
-    def _ti(self) -> Any:
-        assert self._context is not None, "create() runs inside execute()"
-        return self._context["ti"]

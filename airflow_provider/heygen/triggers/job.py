@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -25,12 +26,15 @@ from airflow_provider.heygen.api.errors import (
     JobTimeoutError,
     RateLimitError,
 )
-from airflow_provider.heygen.api.jobs import JobState, JobStatus, describe_changes, job_kind
+from airflow_provider.heygen.api.jobs import JobState, JobStatus, check_poll_interval, describe_changes, job_kind
 from airflow_provider.heygen.triggers.poller import StatusPoller
 
-__all__ = ["MAX_CONSECUTIVE_POLL_FAILURES", "HeyGenJobTrigger", "JobEvent"]
+__all__ = ["DEFERRAL_MARGIN", "MAX_CONSECUTIVE_POLL_FAILURES", "HeyGenJobTrigger", "JobEvent", "deferral_timeout"]
 
 MAX_CONSECUTIVE_POLL_FAILURES = 5
+#: A deferral times out this long after its wait's deadline: the trigger's own timeout event comes first, and a
+#: full or stalled triggerer cannot keep the task deferred past its timeout for more than this.
+DEFERRAL_MARGIN = timedelta(minutes=2)
 EventStatus = Literal["success", "failed", "timeout", "error"]
 _EVENT_STATUSES = ("success", "failed", "timeout", "error")
 
@@ -69,20 +73,28 @@ class JobEvent:
         return asdict(self)
 
     @classmethod
-    def from_payload(cls, payload: Any) -> JobEvent:
-        """Validate a trigger event payload (the one check every operator and sensor uses)."""
+    def from_payload(cls, payload: Any, *, job_ids: Sequence[str] | None = None) -> JobEvent:
+        """Validate a trigger event payload (the one check every operator and sensor uses).
+
+        ``job_ids``, when given, are the ids the task deferred on: an event about other jobs is refused.
+        """
         if not isinstance(payload, Mapping):
             raise InvalidTriggerEventError(f"HeyGen trigger event must be a mapping, got {type(payload).__name__}")
         status = payload.get("status")
         if status not in _EVENT_STATUSES:
             raise InvalidTriggerEventError(f"HeyGen trigger event has unknown status {status!r}: {dict(payload)}")
-        job_ids = payload.get("job_ids")
-        if not isinstance(job_ids, list) or not isinstance(payload.get("kind"), str):
+        if not isinstance(payload.get("job_ids"), list) or not isinstance(payload.get("kind"), str):
             raise InvalidTriggerEventError(f"HeyGen trigger event lacks kind or job_ids: {dict(payload)}")
+        event_ids = [str(job_id) for job_id in payload["job_ids"]]
+        if job_ids is not None and sorted(event_ids) != sorted(map(str, job_ids)):
+            raise InvalidTriggerEventError(
+                f"HeyGen trigger event is about {payload['kind']} job(s) {', '.join(event_ids)}, "
+                f"but the task deferred on {', '.join(map(str, job_ids))}"
+            )
         return cls(
             status=status,
             kind=payload["kind"],
-            job_ids=[str(job_id) for job_id in job_ids],
+            job_ids=event_ids,
             message=str(payload.get("message", "")),
             statuses=dict(payload.get("statuses") or {}),
             failures=dict(payload.get("failures") or {}),
@@ -104,6 +116,11 @@ class JobEvent:
             raise JobTimeoutError(self.kind, running or self.job_ids)
         if self.status == "error":
             raise HeyGenError(f"Waiting for HeyGen {self.kind} job(s) {', '.join(self.job_ids)} failed: {self.message}")
+
+
+def deferral_timeout(deadline: float) -> timedelta:
+    """The ``timeout`` to give ``defer()`` for a wait until ``deadline`` (epoch seconds): the backstop."""
+    return timedelta(seconds=max(deadline - time.time(), 0.0)) + DEFERRAL_MARGIN
 
 
 def is_permanent(error: BaseException) -> bool:
@@ -139,7 +156,7 @@ class HeyGenJobTrigger(BaseTrigger):
         self.conn_id = conn_id
         self.kind = kind
         self.job_ids = list(job_ids)
-        self.poll_interval = float(poll_interval)
+        self.poll_interval = check_poll_interval(poll_interval)
         self.deadline = float(deadline)
         self.cancel_on_kill = cancel_on_kill
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from airflow_provider.heygen.api.client import AsyncHeyGenClient
+from airflow_provider.heygen.api.errors import RateLimitError
 from airflow_provider.heygen.api.jobs import JobStatus
 
 __all__ = ["MAX_IN_FLIGHT", "StatusPoller", "Watch"]
@@ -110,6 +111,8 @@ class StatusPoller:
                     except Exception as exc:  # each trigger decides how often to tolerate it
                         for watch in watches:
                             watch.updates.put_nowait(exc)
+                        if isinstance(exc, RateLimitError) and exc.retry_after:  # asking sooner would be refused
+                            next_round = max(next_round, loop.time() + exc.retry_after)
                     else:
                         for watch in watches:
                             watch.updates.put_nowait({job_id: statuses[job_id] for job_id in watch.job_ids})
