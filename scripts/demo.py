@@ -1,13 +1,15 @@
 """`make demo`: run the example DAGs against the fake HeyGen API with ``airflow dags test`` and summarise them.
 
-1. ``heygen-fake-api`` in a subprocess on a free port with a fast clock (stopped at the end, also on Ctrl-C or
-   SIGTERM), and the ``heygen_default`` connection pointing at it (``AIRFLOW_CONN_HEYGEN_DEFAULT``);
+1. ``demo-output/`` emptied, so that the summary shows only this run's files; ``heygen-fake-api`` in a subprocess
+   on a free port with a fast clock (stopped at the end, also on Ctrl-C or SIGTERM), and the ``heygen_default``
+   connection pointing at it (``AIRFLOW_CONN_HEYGEN_DEFAULT``);
 2. a fresh Airflow home in ``.demo/airflow-home`` (sqlite), ``dags_examples/`` as the DAGs folder, ``airflow db
    migrate`` (and on Airflow 2 ``airflow dags reserialize``, so that ``dags test`` records dataset events);
 3. the ``heygen`` pool (``airflow pools set ... --include-deferred``);
-4. each example DAG with ``airflow dags test`` (logs in ``.demo/logs/``, one line per DAG here);
-5. a table of every task: job ids, status, duration, credits, files; the credits the fake's wallet lost; a media
-   parser's check of the MP4s in ``demo-output/``.
+4. each example DAG with ``airflow dags test`` (logs in ``.demo/logs/``); while it runs, a line here whenever
+   its task states change, read from the metadata DB;
+5. a table of every task: job ids, status, duration, credits, files, and what its compound states mean; the
+   credits the fake's wallet lost; a media parser's check of the MP4s in ``demo-output/``.
 
 Exits non-zero if a DAG run failed, if no MP4 was delivered or one does not parse. Nothing here is specific to
 the fake except where the connection points: the same DAGs run against HeyGen with a real connection.
@@ -26,10 +28,11 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import version
@@ -38,6 +41,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "dags_examples"
+OUTPUT = ROOT / "demo-output"
+#: Written into the output root: a later run may empty a folder that holds it (and no other non-empty one).
+OUTPUT_MARK = ".heygen-demo-output"
 BIN = Path(sys.executable).parent
 API_KEY = "demo-heygen-api-key"
 #: Fake seconds per wall second: a one-minute render takes about a second; the whole demo stays within minutes.
@@ -46,6 +52,8 @@ CLOCK_SPEED = 60.0
 POLL_INTERVAL = 0.5
 POOL_SLOTS = 10
 DAG_TIMEOUT = 600.0
+#: Seconds between two reads of the task states while a DAG runs.
+PROGRESS_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -131,10 +139,31 @@ def _stop(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
             continue
 
 
-def run_logged(cmd: Sequence[str], log: Path, env: Mapping[str, str], timeout: float) -> tuple[int, float]:
+def _wait(process: subprocess.Popen[Any], timeout: float, on_tick: Callable[[], None] | None, tick: float) -> int:
+    """``process.wait(timeout)``, calling ``on_tick`` every ``tick`` seconds meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return process.wait(min(tick, max(deadline - time.monotonic(), 0.0)))
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                raise
+            if on_tick is not None:
+                on_tick()
+
+
+def run_logged(
+    cmd: Sequence[str],
+    log: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    on_tick: Callable[[], None] | None = None,
+    tick: float = PROGRESS_EVERY,
+) -> tuple[int, float]:
     """Run ``cmd`` with its output appended to ``log``; return (exit code, seconds). Timeout -> -9.
 
-    The child gets its own session, so Ctrl-C reaches only this script, which then stops the child.
+    ``on_tick`` is called every ``tick`` seconds while it runs. The child gets its own session, so Ctrl-C
+    reaches only this script, which then stops the child.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -145,7 +174,7 @@ def run_logged(cmd: Sequence[str], log: Path, env: Mapping[str, str], timeout: f
             cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=dict(env), start_new_session=True
         )
         try:
-            returncode = process.wait(timeout)
+            returncode = _wait(process, timeout, on_tick, tick)
         except subprocess.TimeoutExpired:
             _stop(process)
             out.write(f"\n[demo] stopped after {timeout:.0f}s\n")
@@ -223,13 +252,114 @@ def airflow_env(home: Path, output: Path, connection: str) -> dict[str, str]:
         AIRFLOW_HOME=str(home),
         AIRFLOW__CORE__DAGS_FOLDER=str(DAGS),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{metadata_db(home)}",
         AIRFLOW_CONN_HEYGEN_DEFAULT=connection,
         HEYGEN_OUTPUT_ROOT=str(output),
         HEYGEN_POLL_INTERVAL=str(POLL_INTERVAL),
         PYTHONWARNINGS="ignore",
     )
     return env
+
+
+def metadata_db(home: Path) -> Path:
+    """The demo's sqlite metadata DB."""
+    return home / "airflow.db"
+
+
+def is_demo_output(output: Path) -> bool:
+    """Whether the demo may empty ``output``: the default root, one a demo marked, or an absent or empty folder."""
+    return output == OUTPUT or (output / OUTPUT_MARK).exists() or not output.exists() or not any(output.iterdir())
+
+
+def clear_output(output: Path) -> bool:
+    """Empty the output root and mark it as the demo's (files of an earlier run would show in this run's
+    summary); true if it held any."""
+    held = output.exists() and any(path.name != OUTPUT_MARK for path in output.iterdir())
+    shutil.rmtree(output, ignore_errors=True)
+    output.mkdir(parents=True)
+    (output / OUTPUT_MARK).touch()
+    return held
+
+
+# --- progress while a DAG runs -------------------------------------------------------------------------------
+
+#: A task instance: run id, task id, map index.
+TaskKey = tuple[str, str, int]
+#: A state change: task id, map index, the state before (None: first seen), the state now.
+Change = tuple[str, int, str | None, str]
+
+
+def read_states(db: Path, dag_id: str) -> dict[TaskKey, str] | None:
+    """The state of every task instance of ``dag_id`` that has one, in order of start; None if the DB cannot be
+    read now (absent, not migrated yet, locked by a writer).
+
+    Read-only and with a short lock wait, so that ``airflow dags test`` writing the DB next door hardly notices.
+    """
+    query = (
+        "SELECT run_id, task_id, map_index, state FROM task_instance WHERE dag_id = ? AND state IS NOT NULL"
+        " ORDER BY start_date IS NULL, start_date, task_id, map_index"
+    )
+    try:
+        with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=0.1)) as connection:
+            rows = connection.execute(query, (dag_id,)).fetchall()
+    except sqlite3.Error:
+        return None
+    return {(run_id, task_id, map_index): state for run_id, task_id, map_index, state in rows}
+
+
+def _spans(numbers: Sequence[int]) -> str:
+    """``0-3,5`` for 0, 1, 2, 3, 5."""
+    spans: list[list[int]] = []
+    for number in sorted(numbers):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in spans)
+
+
+def progress_line(prefix: str, changes: Sequence[Change]) -> str:
+    """One line for the changes one read saw: ``task: old -> new`` (``task: new`` when first seen), the
+    instances of a mapped task with the same change together (``translate[0-3,5]: running -> success``)."""
+    groups: dict[tuple[str, str | None, str], list[int]] = {}
+    for task_id, map_index, old, new in changes:
+        groups.setdefault((task_id, old, new), []).append(map_index)
+    parts = []
+    for (task_id, old, new), indexes in groups.items():
+        name = task_id + (f"[{_spans(indexes)}]" if indexes[0] >= 0 else "")
+        parts.append(f"{name}: {old} -> {new}" if old else f"{name}: {new}")
+    return f"{prefix}  {', '.join(parts)}"
+
+
+@dataclass
+class Progress:
+    """The task states of one DAG run as ``airflow dags test`` changes them, read from the metadata DB."""
+
+    db: Path
+    dag_id: str
+    prefix: str
+    #: The last state read of each task instance: from the start those of the DAG's earlier runs, never news.
+    states: dict[TaskKey, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.states = read_states(self.db, self.dag_id) or {}
+
+    def poll(self) -> str | None:
+        """A line for what changed since the last read; None if nothing did or the DB could not be read."""
+        current = read_states(self.db, self.dag_id) or {}
+        changes = []
+        for key, state in current.items():
+            before = self.states.get(key)
+            if before != state:
+                changes.append((key[1], key[2], before, state))
+        self.states.update(current)
+        return progress_line(self.prefix, changes) if changes else None
+
+    def report(self) -> None:
+        """Print what changed, if anything (plain lines: the output may well be a file or a CI log)."""
+        line = self.poll()
+        if line:
+            print(line, flush=True)
 
 
 # --- reading the results back (runs in a subprocess that may import Airflow) ----------------------------------
@@ -474,6 +604,34 @@ def render_table(rows: Sequence[Row], output_root: Path) -> str:
     return "\n".join(out)
 
 
+_COMPOUND_STATUS = re.compile(r"success \((?P<job>.+)\)")
+#: What HeyGen's status in a ``success (...)`` state says (see ``_status``).
+_JOB_STATUS_MEANINGS = {
+    "running": "still ran (a submit with wait_for_completion=False; a later task waited for the job)",
+    "failed": "had already failed (a submit with wait_for_completion=False; the task that waits for the job fails)",
+}
+
+
+def summary_notes(rows: Sequence[Row], output_root: Path) -> list[str]:
+    """The lines under the table: what its compound states and totals mean, where its files are, and why the
+    fake's videos are shorter than the credits they cost."""
+    notes = []
+    for status in dict.fromkeys(row.status for row in rows):
+        match = _COMPOUND_STATUS.fullmatch(status)
+        if match:
+            job = match["job"]
+            meaning = _JOB_STATUS_MEANINGS.get(job, f"was {job}")
+            notes.append(f"{status}: the task succeeded while its HeyGen job {meaning}")
+    if any(row.credits_total for row in rows):
+        notes.append("total N (credits): a summary task's sum of the credits of jobs on other rows, not spent again")
+    notes.append(f"output files: the paths above are under {_where(output_root)}")
+    notes.append(
+        "media: the fake's videos are placeholder clips of about a second (160x90) whatever length the job reports;"
+        " credits are billed on the script's or source's length, as HeyGen would"
+    )
+    return notes
+
+
 def _shown(path: str, relative_to: Path) -> str:
     try:
         return str(Path(path).relative_to(relative_to))
@@ -519,7 +677,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--workdir", type=Path, default=ROOT / ".demo", help="Airflow home and logs (a demo's own: wiped first)"
     )
-    parser.add_argument("--output", type=Path, default=ROOT / "demo-output", help="HEYGEN_OUTPUT_ROOT")
+    parser.add_argument(
+        "--output", type=Path, default=OUTPUT, help="HEYGEN_OUTPUT_ROOT (emptied first; only a demo's own)"
+    )
     parser.add_argument("--clock-speed", type=float, default=CLOCK_SPEED, help="the fake's seconds per wall second")
     parser.add_argument("--timeout", type=float, default=DAG_TIMEOUT, help="seconds one DAG run may take")
     parser.add_argument("--collect", type=Path, help=argparse.SUPPRESS)
@@ -538,12 +698,17 @@ def demo(args: argparse.Namespace) -> int:
     if workdir.exists() and any(workdir.iterdir()) and not (home.exists() or logs.exists()):
         print(f"{workdir} is not empty and is not a demo's work folder: refusing to wipe it")
         return 2
+    if not is_demo_output(output):
+        print(f"{output} is not empty and is not a demo's output folder: refusing to clear it")
+        return 2
     shutil.rmtree(workdir, ignore_errors=True)
     home.mkdir(parents=True)
-    output.mkdir(parents=True, exist_ok=True)
+    cleared = clear_output(output)
     airflow = str(BIN / "airflow")
     started = time.monotonic()
     print(f"Airflow {version('apache-airflow')}, home {_rel(home)}, DAGs from {_rel(DAGS)}/, logs in {_rel(logs)}/")
+    what = "cleared: the files of an earlier run are gone" if cleared else "empty"
+    print(f"output in {_where(output)}, {what}")
 
     with FakeApi(logs / "heygen-fake-api.log", clock_speed=args.clock_speed) as fake:
         print(f"fake HeyGen API at {fake.url} (clock x{args.clock_speed:g}); connection heygen_default points at it")
@@ -569,11 +734,14 @@ def demo(args: argparse.Namespace) -> int:
             cmd = [airflow, "dags", "test", spec.dag_id, spec.logical_date]
             if spec.conf:
                 cmd += ["--conf", json.dumps(spec.conf)]
-            print(f"  [{number}/{len(plan)}] {spec.label:<58} ", end="", flush=True)
-            code, seconds = run_logged(cmd, log, env, args.timeout)
+            prefix = f"  [{number}/{len(plan)}] {spec.label}"
+            print(f"{prefix}  started, log in {_rel(log)}", flush=True)
+            progress = Progress(metadata_db(home), spec.dag_id, prefix)
+            code, seconds = run_logged(cmd, log, env, args.timeout, on_tick=progress.report)
+            progress.report()  # the states it ended with
             outcomes.append(DagOutcome(spec, code, seconds, log))
             verdict = "ok" if code == 0 else ("TIMED OUT" if code == -9 else f"FAILED (exit {code})")
-            print(f"{verdict:<10} {seconds:6.1f}s  {_rel(log)}", flush=True)
+            print(f"{prefix}  {verdict} in {seconds:.1f}s", flush=True)
         wallet_after = fake.wallet()
 
     collected = workdir / "collected.json"
@@ -591,6 +759,8 @@ def demo(args: argparse.Namespace) -> int:
     rows = summary_rows(order_tasks(data["tasks"], [spec.dag_id for spec in plan]), output)
     print()
     print(render_table(rows, output))
+    print()
+    print("\n".join(summary_notes(rows, output)))
     print()
     failed_runs = [run for run in data["runs"] if run["state"] != "success"]
     for run in failed_runs:
@@ -610,6 +780,12 @@ def _rel(path: Path) -> str:
         return str(path.resolve().relative_to(ROOT))
     except ValueError:
         return str(path)
+
+
+def _where(folder: Path) -> str:
+    """A folder as ``demo-output/ (/abs/demo-output/)``; only the absolute path when outside the repository."""
+    shown, absolute = f"{_rel(folder)}/", f"{folder.resolve()}/"
+    return absolute if shown == absolute else f"{shown} ({absolute})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

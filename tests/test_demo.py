@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -162,6 +164,46 @@ def test_the_table_names_each_dag_once_and_lists_files_relative_to_the_output(
     assert "1.2s" in table[2] and "total 2.5" in table[5]
 
 
+def _rows(*statuses: str, **fields: Any) -> list[Any]:
+    return [
+        demo.Row("heygen_weekly_render", f"task{i}", [], status, None, None, **fields)
+        for i, status in enumerate(statuses)
+    ]
+
+
+def test_the_notes_explain_each_compound_state_the_table_shows_once(tmp_path: Path) -> None:
+    rows = _rows("success", "success (running)", "success (running)", "success (failed)", "success (queued)", "failed")
+
+    notes = demo.summary_notes(rows, tmp_path)
+
+    legend = [note for note in notes if note.startswith(("success", "failed"))]
+    assert legend == [
+        "success (running): the task succeeded while its HeyGen job still ran"
+        " (a submit with wait_for_completion=False; a later task waited for the job)",
+        "success (failed): the task succeeded while its HeyGen job had already failed"
+        " (a submit with wait_for_completion=False; the task that waits for the job fails)",
+        "success (queued): the task succeeded while its HeyGen job was queued",
+    ]
+
+
+def test_the_notes_explain_total_credits_only_when_the_table_has_some(tmp_path: Path) -> None:
+    def explained(rows: list[Any]) -> bool:
+        return any(note.startswith("total N (credits):") for note in demo.summary_notes(rows, tmp_path))
+
+    assert explained(_rows("success", credits_total=True))
+    assert not explained(_rows("success", "success (running)"))
+
+
+def test_the_notes_say_where_the_files_are_and_that_the_fakes_videos_are_placeholders(tmp_path: Path) -> None:
+    in_repository = demo.summary_notes(_rows("success"), demo.OUTPUT)
+    elsewhere = demo.summary_notes(_rows("success"), tmp_path / "out")
+
+    assert f"output files: the paths above are under demo-output/ ({ROOT / 'demo-output'}/)" in in_repository
+    assert f"output files: the paths above are under {tmp_path / 'out'}/" in elsewhere
+    (media,) = [note for note in elsewhere if note.startswith("media:")]
+    assert "placeholder clips of about a second" in media and "billed on the script's or source's length" in media
+
+
 def test_durations_missing_from_the_db_come_from_the_dags_test_log() -> None:
     log = (
         "[2026-01-05T00:00:07.500+0000] {dag.py:4396} INFO - [DAG TEST] starting task_id=render map_index=-1\n"
@@ -186,7 +228,111 @@ def test_the_media_check_needs_one_mp4_and_every_mp4_to_parse(tmp_path: Path, de
     assert demo.check_mp4s([demo.Row("d", "t", [], "success", None, None)]) == (False, ["no MP4 was delivered"])
 
 
+# --- progress while a DAG runs ----------------------------------------------------------------------------------
+
+PREFIX = "  [2/5] heygen_weekly_render 2026-01-12"
+
+
+def test_a_progress_line_shows_each_change_and_a_first_sighting_without_an_arrow() -> None:
+    changes = [("render", -1, "deferred", "success"), ("teaser", -1, None, "running")]
+
+    assert demo.progress_line(PREFIX, changes) == f"{PREFIX}  render: deferred -> success, teaser: running"
+
+
+def test_mapped_instances_with_the_same_change_share_one_entry_with_their_indexes_as_spans() -> None:
+    changes = [("translate", i, "running", "success") for i in (5, 0, 1, 2, 3)] + [
+        ("translate", 4, "running", "failed")
+    ]
+
+    line = demo.progress_line(PREFIX, changes)
+
+    assert line == f"{PREFIX}  translate[0-3,5]: running -> success, translate[4]: running -> failed"
+
+
+def _metadata_db(path: Path) -> sqlite3.Connection:
+    """A stand-in for Airflow's DB: the columns of ``task_instance`` that the progress reads."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("CREATE TABLE task_instance (dag_id, run_id, task_id, map_index, state, start_date)")
+    return db
+
+
+def _set_state(db: sqlite3.Connection, run_id: str, task_id: str, state: str | None, start: str | None = None) -> None:
+    db.execute("DELETE FROM task_instance WHERE run_id = ? AND task_id = ?", (run_id, task_id))
+    db.execute(
+        "INSERT INTO task_instance VALUES ('heygen_weekly_render', ?, ?, -1, ?, ?)", (run_id, task_id, state, start)
+    )
+
+
+def test_progress_reports_each_change_of_the_new_run_once_and_nothing_of_earlier_runs(tmp_path: Path) -> None:
+    db = _metadata_db(tmp_path / "airflow.db")
+    _set_state(db, "manual__earlier", "render", "success", "2026-01-01 00:00:00")
+    progress = demo.Progress(tmp_path / "airflow.db", "heygen_weekly_render", PREFIX)
+    assert progress.poll() is None
+
+    _set_state(db, "manual__now", "teaser", "running", "2026-01-02 00:00:02")
+    _set_state(db, "manual__now", "render", "deferred", "2026-01-02 00:00:01")
+    _set_state(db, "manual__now", "report", None)  # created, not scheduled yet: not worth a line
+    assert progress.poll() == f"{PREFIX}  render: deferred, teaser: running"  # in order of start
+
+    _set_state(db, "manual__now", "render", "success", "2026-01-02 00:00:01")
+    assert progress.poll() == f"{PREFIX}  render: deferred -> success"
+    assert progress.poll() is None
+
+
+def test_progress_stays_quiet_while_the_db_is_absent_not_migrated_or_locked(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    assert demo.Progress(missing, "heygen_weekly_render", PREFIX).poll() is None
+    assert not missing.exists()  # read-only: never created
+
+    sqlite3.connect(tmp_path / "empty.db").close()
+    assert demo.read_states(tmp_path / "empty.db", "heygen_weekly_render") is None
+
+    db = _metadata_db(tmp_path / "airflow.db")
+    _set_state(db, "manual__now", "render", "running")
+    db.execute("BEGIN EXCLUSIVE")  # a writer in the middle of a commit
+    assert demo.read_states(tmp_path / "airflow.db", "heygen_weekly_render") is None
+    db.execute("COMMIT")
+    assert demo.read_states(tmp_path / "airflow.db", "heygen_weekly_render") == {
+        ("manual__now", "render", -1): "running"
+    }
+
+
 # --- the process plumbing ---------------------------------------------------------------------------------------
+
+
+def test_an_earlier_runs_output_is_emptied_and_marked_as_the_demos(tmp_path: Path) -> None:
+    output = tmp_path / "demo-output"
+    assert demo.is_demo_output(output)  # absent
+    assert demo.clear_output(output) is False
+
+    (output / "weekly").mkdir()
+    (output / "weekly" / "old.mp4").write_bytes(b"an earlier run's")
+    assert demo.is_demo_output(output)  # marked by the first run
+    assert demo.clear_output(output) is True
+    assert [path.name for path in output.iterdir()] == [demo.OUTPUT_MARK]
+
+
+def test_a_folder_with_other_files_is_never_emptied_but_the_default_output_is(tmp_path: Path) -> None:
+    (tmp_path / "holiday.jpg").write_bytes(b"jpeg")
+
+    assert not demo.is_demo_output(tmp_path)
+    assert demo.is_demo_output(ROOT / "demo-output")
+
+
+def test_a_command_is_ticked_while_it_runs(tmp_path: Path) -> None:
+    ticks = []
+
+    code, _ = demo.run_logged(
+        [sys.executable, "-c", "import time; time.sleep(1)"],
+        tmp_path / "run.log",
+        {},
+        timeout=60,
+        on_tick=lambda: ticks.append(1),
+        tick=0.1,
+    )
+
+    assert code == 0
+    assert len(ticks) >= 3
 
 
 def test_a_command_logs_to_its_file_and_a_hung_one_is_stopped(tmp_path: Path) -> None:
@@ -232,6 +378,10 @@ def test_airflow_settings_from_the_callers_environment_do_not_leak_in(
 @pytest.mark.timeout(420)
 def test_the_demo_runs_the_weekly_render_and_leaves_a_parsable_mp4(tmp_path: Path) -> None:
     output = tmp_path / "demo-output"
+    stale = output / "weekly" / "1999-01-04" / "v_stale" / "video.mp4"  # an earlier run's
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(SAMPLE_MP4.read_bytes())
+    (output / demo.OUTPUT_MARK).touch()
     command = [sys.executable, str(ROOT / "scripts" / "demo.py"), "--only", "heygen_weekly_render", "--timeout", "300"]
     result = subprocess.run(
         [*command, "--workdir", str(tmp_path / "work"), "--output", str(output)],
@@ -249,3 +399,8 @@ def test_the_demo_runs_the_weekly_render_and_leaves_a_parsable_mp4(tmp_path: Pat
     assert all(f"{path.relative_to(output)}" in result.stdout for path in mp4s)
     assert "media check:" in result.stdout and "NOT a valid MP4" not in result.stdout
     assert (tmp_path / "work" / "logs" / "heygen_weekly_render-2026-01-12.log").exists()
+    assert f"output in {output}/, cleared" in result.stdout
+    assert not stale.exists() and "v_stale" not in result.stdout
+    # a progress line while the DAG ran: a task's state as it changed (Airflow 2.10 runs faster and may group more)
+    assert re.search(r"^  \[1/1\] heygen_weekly_render 2026-01-12  .*\b\w+: \w+ -> \w+", result.stdout, re.MULTILINE)
+    assert "success (running): the task succeeded while its HeyGen job still ran" in result.stdout

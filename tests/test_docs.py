@@ -1,18 +1,83 @@
-"""The documentation site builds strictly: no broken link, no missing snippet, no bad API reference."""
+"""The documentation site builds strictly, and its built pages show the examples and the stylesheet they promise."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# An include in any spelling a page can end up with: `--8<--` as written, or `--8 < --` after a formatter.
+INCLUDE_TEXT = re.compile(r"--\s*8\s*<\s*--[^\n]*")
 
-def test_docs_build_strictly(tmp_path: Path) -> None:
+HOWTO_OPERATORS = {
+    "video": "HeyGenCreateVideoOperator",
+    "video-agent": "HeyGenVideoAgentOperator",
+    "translation": "HeyGenTranslateVideoOperator",
+    "lipsync": "HeyGenLipsyncOperator",
+    "text-to-speech": "HeyGenTextToSpeechOperator",
+    "asset-upload": "HeyGenUploadAssetOperator",
+    "avatar": "HeyGenCreateAvatarOperator",
+    "download": "HeyGenDownloadOperator",
+    "sensor": "HeyGenJobSensor",
+}
+
+STYLESHEET = "stylesheets/extra.css"
+
+
+class _Page(HTMLParser):
+    """The text of a page (entities decoded, tags dropped), of each of its code blocks, and its stylesheets."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.code_blocks: list[str] = []
+        self.stylesheets: list[str] = []
+        self._pre_depth = 0
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "pre":
+            if self._pre_depth == 0:
+                self.code_blocks.append("")
+            self._pre_depth += 1
+        elif tag == "link" and ("rel", "stylesheet") in attrs:
+            self.stylesheets.append(dict(attrs).get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self._pre_depth:
+            self._pre_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._pre_depth:
+            self.code_blocks[-1] += data
+
+
+def _css_rules(css: str) -> dict[str, dict[str, str]]:
+    """Each selector of a flat stylesheet, with the declarations of its rule."""
+    rules: dict[str, dict[str, str]] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
+        declarations = dict(
+            (name.strip(), value.strip()) for name, _, value in (d.partition(":") for d in body.split(";")) if value
+        )
+        for selector in selectors.split(","):
+            rules.setdefault(" ".join(selector.split()), {}).update(declarations)
+    return rules
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site_dir = tmp_path_factory.mktemp("docs") / "site"
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -21,6 +86,46 @@ def test_docs_build_strictly(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    assert (tmp_path / "site" / "concepts" / "idempotency" / "index.html").exists()
-    reference = (tmp_path / "site" / "reference" / "operators" / "index.html").read_text()
-    assert "HeyGenJobTrigger" in reference and "poll_interval" in reference
+    return site_dir
+
+
+def _page(site: Path, name: str) -> _Page:
+    return _Page((site / name / "index.html").read_text())
+
+
+def test_docs_build_strictly(site: Path) -> None:
+    assert (site / "concepts" / "idempotency" / "index.html").exists()
+    operators = (site / "reference" / "operators" / "index.html").read_text()
+    assert all(operator in operators for operator in HOWTO_OPERATORS.values())
+    building_blocks = (site / "reference" / "building-blocks" / "index.html").read_text()
+    assert "HeyGenJobTrigger" in building_blocks and "poll_interval" in building_blocks
+
+
+def test_built_pages_never_show_an_include_as_text(site: Path) -> None:
+    shown = [
+        f"{page.relative_to(site)}: {match}"
+        for page in sorted(site.rglob("*.html"))
+        for match in INCLUDE_TEXT.findall("".join(_Page(page.read_text()).text))
+    ]
+    assert not shown, "\n".join(shown)
+
+
+@pytest.mark.parametrize(("howto", "operator"), HOWTO_OPERATORS.items())
+def test_howto_page_shows_its_operator_in_a_code_block(site: Path, howto: str, operator: str) -> None:
+    code_blocks = _page(site, f"howto/{howto}").code_blocks
+    assert any(operator in block for block in code_blocks), (operator, code_blocks)
+
+
+def test_every_howto_page_is_checked_for_its_example() -> None:
+    assert {page.stem for page in (ROOT / "docs" / "howto").glob("*.md")} == set(HOWTO_OPERATORS)
+
+
+def test_built_pages_link_the_stylesheet_that_keeps_table_names_whole(site: Path) -> None:
+    for name in ("", "howto/video", "reference/operators"):
+        assert any(href.endswith(STYLESHEET) for href in _page(site, name).stylesheets), name
+    rules = _css_rules((site / STYLESHEET).read_text())
+    assert rules[".md-typeset td code"] == {"word-break": "normal", "overflow-wrap": "normal"}
+    first_column = ".md-typeset .doc-contents tr.doc-section-item > td:first-child code"
+    assert rules[first_column]["white-space"] == "nowrap"
+    reference = (site / "reference" / "operators" / "index.html").read_text()
+    assert 'class="doc-section-item"' in reference and "doc-contents" in reference

@@ -103,3 +103,17 @@ def test_every_fixed_public_name_is_registered_and_imports() -> None:
         assert f"airflow_provider.heygen.operators.{module}" in operators
         assert hasattr(importlib.import_module(f"airflow_provider.heygen.operators.{module}"), name)
     assert info["extra-links"] == ["airflow_provider.heygen.links.HeyGenJobLink"]
+
+
+def test_every_operator_and_the_sensor_template_their_connection_id() -> None:
+    from airflow_provider.heygen.operators.base import HeyGenJobOperator, HeyGenOperator
+    from airflow_provider.heygen.provider_info import OPERATOR_MODULES
+    from airflow_provider.heygen.sensors.job import HeyGenJobSensor
+
+    public: set[type] = {HeyGenJobSensor}
+    for module in OPERATOR_MODULES:
+        found = vars(importlib.import_module(f"airflow_provider.heygen.operators.{module}")).values()
+        public |= {cls for cls in found if isinstance(cls, type) and issubclass(cls, HeyGenOperator)}
+    public -= {HeyGenOperator, HeyGenJobOperator}
+    assert len(public) == 9  # eight operators and the sensor
+    assert [cls.__name__ for cls in public if "heygen_conn_id" not in cls.template_fields] == []
