@@ -24,6 +24,7 @@ if TYPE_CHECKING or AIRFLOW_V_3:
     )
     from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, TaskDeferred
     from airflow.sdk.execution_time.xcom import XCom
+    from airflow.sdk.log import amask_secret, mask_secret
 else:  # Airflow 2.10 / 2.11
     from airflow.datasets import Dataset as Asset  # type: ignore[no-redef]
     from airflow.exceptions import (  # type: ignore[no-redef]
@@ -41,6 +42,12 @@ else:  # Airflow 2.10 / 2.11
     from airflow.sensors.base import BaseSensorOperator  # type: ignore[no-redef]
     from airflow.triggers.temporal import TimeDeltaTrigger  # type: ignore[no-redef]
     from airflow.utils.context import Context  # type: ignore[no-redef]
+    from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef,assignment]
+
+    async def amask_secret(secret: Any, name: str | None = None) -> None:  # type: ignore[misc]
+        """Airflow 2 has no supervisor to tell: masking is the same sync call."""
+        mask_secret(secret, name)
+
 
 if TYPE_CHECKING or AIRFLOW_V_3_3:
     from airflow.sdk import ResumableJobMixin
@@ -77,7 +84,9 @@ __all__ = [
     "TimeDeltaTrigger",
     "XCom",
     "aget_connection",
+    "amask_secret",
     "default_deferrable",
+    "mask_secret",
 ]
 
 

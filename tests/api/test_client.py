@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import datetime, timedelta, timezone
@@ -183,7 +184,9 @@ def test_a_concurrency_limit_longer_than_the_cap_is_left_to_the_caller(
 def test_backoff_without_server_advice_is_capped(respx_mock: respx.MockRouter, sleep: FakeSleep) -> None:
     policy = RetryPolicy(max_attempts=3, initial_backoff=100, max_backoff=100, max_wait=2)
     client = HeyGenClient(KEY, base_url=BASE, sleep=sleep, clock=sleep.clock, retry=policy)
-    respx_mock.get("/v3/users/me").mock(side_effect=[httpx.Response(503), httpx.Response(503), httpx.Response(200)])
+    respx_mock.get("/v3/users/me").mock(
+        side_effect=[httpx.Response(503), httpx.Response(503), httpx.Response(200, json={"data": {}})]
+    )
     client.request("GET", "/v3/users/me")
     assert sleep.waits == [2.0, 2.0]
 
@@ -286,6 +289,18 @@ def test_malformed_json_on_get_is_retried(respx_mock: respx.MockRouter, client: 
         ]
     )
     assert client.request("GET", "/v3/videos/v1")["data"]["id"] == "v1"
+
+
+@respx.mock(base_url=BASE)
+def test_an_empty_200_is_a_malformed_answer_and_retried(respx_mock: respx.MockRouter, client: HeyGenClient) -> None:
+    route = respx_mock.get("/v3/videos/v1").mock(
+        side_effect=[httpx.Response(200), httpx.Response(200, json={"data": {"id": "v1"}})]
+    )
+    assert client.request("GET", "/v3/videos/v1")["data"]["id"] == "v1"
+    assert route.call_count == 2
+    respx_mock.get("/v3/videos/v2").respond(200)
+    with pytest.raises(errors.MalformedResponseError, match="response body is empty"):
+        client.request("GET", "/v3/videos/v2")
 
 
 @respx.mock(base_url=BASE)
@@ -491,3 +506,20 @@ def test_error_tree_is_pinned() -> None:
     ):
         assert issubclass(domain, errors.HeyGenError) and not issubclass(domain, errors.APIStatusError)
     assert issubclass(errors.InvalidRequestError, ValueError)
+
+
+async def test_a_failed_bulk_status_call_leaves_no_request_running() -> None:
+    """One chunk of a bulk status read fails: the others are cancelled, not left retrying for nobody."""
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        ids = request.url.params["video_ids"].split(",")
+        if ids[0] == "v_000":
+            return httpx.Response(500, json={"error": {"code": "internal_error", "message": "boom"}})
+        await asyncio.sleep(5)  # a slow sibling chunk
+        return httpx.Response(200, json={"data": [{"video_id": i, "status": "processing"} for i in ids]})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        client = AsyncHeyGenClient(KEY, base_url=BASE, http_client=http, retry=RetryPolicy(max_attempts=1))
+        with pytest.raises(errors.ServerError):
+            await client.get_job_statuses("video", [f"v_{i:03d}" for i in range(200)])
+        assert asyncio.all_tasks() == {asyncio.current_task()}

@@ -11,7 +11,7 @@ import pytest
 
 import airflow_provider.heygen
 from airflow_provider.heygen.api import errors
-from airflow_provider.heygen.delivery import DeliveryError
+from airflow_provider.heygen.delivery import DeliveryError, DeliveryRefused
 
 KEY = "sk-secret-123"
 
@@ -56,6 +56,7 @@ SAMPLES = [
     errors.BudgetExceededError(12.5, 10, detail="4 languages x 3 minutes"),
     errors.InvalidTriggerEventError("HeyGen trigger event must be a mapping, got list"),
     DeliveryError("v_1: the captions are no longer offered"),
+    DeliveryRefused("Refusing to download http://storage.test/v.mp4: only https:// URLs or allowed origins"),
 ]
 
 

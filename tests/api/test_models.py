@@ -618,7 +618,8 @@ def test_parse_revalidates_a_model_changed_after_it_was_built() -> None:
 def test_parse_accepts_a_model_and_returns_an_equal_one() -> None:
     request = m.SpeechRequest(text="Hello", voice_id="voice_1", speed=1.25)
     assert m.SpeechRequest.parse(request) == request
-    assert m.parse_video_request(m.AvatarVideoRequest(avatar_id="look_1")) == m.AvatarVideoRequest(avatar_id="look_1")
+    avatar = m.AvatarVideoRequest(avatar_id="look_1", script="Hi")
+    assert m.parse_video_request(avatar) == avatar
 
 
 def test_to_body_omits_unset_fields_and_keeps_urls_verbatim() -> None:

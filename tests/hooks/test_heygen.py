@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from types import SimpleNamespace
 
 import httpx
@@ -139,3 +140,70 @@ def test_retry_deadline_bounds_the_connections_policy() -> None:
     client = HeyGenHook(retry_deadline=15).get_conn()
     assert client.retry.deadline == 15
     assert client.retry.max_attempts == 3  # still from the connection's max_retries
+
+
+# --- the key registered with Airflow's secrets masker -----------------------------------------------------
+
+
+@pytest.fixture
+def airflow_masker(monkeypatch: pytest.MonkeyPatch) -> logging.Filter:
+    """The secrets masker Airflow's task logs go through, switched on (tests run without Airflow's log setup)."""
+    from airflow_provider.heygen._compat import AIRFLOW_V_3
+
+    if AIRFLOW_V_3:
+        from airflow.sdk._shared.secrets_masker import SecretsMasker, _secrets_masker
+
+        monkeypatch.setattr(SecretsMasker, "mask_secrets_in_logs", True)
+    else:
+        from airflow import settings
+        from airflow.utils.log.secrets_masker import _secrets_masker  # type: ignore[no-redef]
+
+        monkeypatch.setattr(settings, "MASK_SECRETS_IN_LOGS", True)
+    masker: logging.Filter = _secrets_masker()
+    return masker
+
+
+def _logged(masker: logging.Filter, key: str) -> str:
+    record = logging.LogRecord("airflow.task", logging.INFO, __file__, 1, "calling HeyGen with %s", (key,), None)
+    masker.filter(record)
+    return record.getMessage()
+
+
+def _bare_connection(key: str) -> SimpleNamespace:
+    """A connection that is not Airflow's: Airflow's own lookup masks the password, this proves the hook does."""
+    return SimpleNamespace(password=key, host=BASE, schema=None, port=None, extra_dejson={})
+
+
+def test_the_sync_client_registers_its_key_with_the_masker(
+    airflow_masker: logging.Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = f"sk-heygen-unit-{uuid.uuid4().hex}"
+    assert _logged(airflow_masker, key).endswith(key)  # not masked before: the test can fail
+
+    monkeypatch.setattr(HeyGenHook, "get_connection", classmethod(lambda cls, conn_id: _bare_connection(key)))
+    HeyGenHook().get_conn()
+
+    message = _logged(airflow_masker, key)
+    assert key not in message
+    assert message == "calling HeyGen with ***"
+
+
+async def test_the_async_client_registers_its_key_with_the_masker(
+    airflow_masker: logging.Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = f"sk-heygen-unit-{uuid.uuid4().hex}"
+    assert _logged(airflow_masker, key).endswith(key)
+
+    async def lookup(conn_id: str) -> SimpleNamespace:
+        return _bare_connection(key)
+
+    monkeypatch.setattr("airflow_provider.heygen.hooks.heygen.aget_connection", lookup)
+    async with await HeyGenHook().get_async_conn():
+        pass
+
+    assert _logged(airflow_masker, key) == "calling HeyGen with ***"
+
+
+def test_a_connection_from_the_environment_is_masked_too(airflow_masker: logging.Filter) -> None:
+    HeyGenHook().get_conn()
+    assert _logged(airflow_masker, KEY) == "calling HeyGen with ***"

@@ -135,6 +135,50 @@ def test_an_output_the_job_did_not_produce_fails_the_task(heygen: FakeHeyGen, tm
         fetch(video_id, tmp_path, outputs=["captioned_video"]).execute(context())
 
 
+def test_file_urls_on_the_apis_own_origin_are_fetched_others_refused(heygen: FakeHeyGen, tmp_path: Path) -> None:
+    video_id = finished_video(heygen)
+    op = fetch(video_id, tmp_path, outputs=["video"])
+    assert op.hook.client.base_url.startswith("http://127.0.0.1:")  # the fake: plain http, allowed as the API
+    op.execute(context())
+    assert tree(tmp_path) == [f"{video_id}/video.mp4"]
+
+    other = fetch(video_id, tmp_path / "other", outputs=["video"])
+    get_job = other.hook.get_job
+
+    def elsewhere(kind: str, job_id: str) -> dict[str, Any]:
+        return {**get_job(kind, job_id), "video_url": "http://storage.test/v.mp4?Signature=s3cr3t"}
+
+    other.hook.get_job = elsewhere  # type: ignore[method-assign]
+    downloads = len(heygen.requests_to("GET", FILES))
+    with pytest.raises(AirflowFailException, match=r"Refusing to download http://storage\.test/v\.mp4:") as info:
+        other.execute(context())
+    assert "s3cr3t" not in str(info.value)
+    assert len(heygen.requests_to("GET", FILES)) == downloads and not (tmp_path / "other").exists()
+
+
+@pytest.mark.parametrize("job_id", ["..", "../../etc", "a/b", "a\\b", "/abs", "a\x00b", "C:x"])
+def test_a_job_id_that_is_not_one_plain_path_part_fails_before_any_request(
+    heygen: FakeHeyGen, tmp_path: Path, job_id: str
+) -> None:
+    with pytest.raises(AirflowFailException, match=re.escape(repr(job_id))):
+        fetch(["v_ok", job_id], tmp_path).execute(context())
+    assert not heygen.requests and tree(tmp_path) == []
+
+
+def test_max_bytes_caps_each_file(heygen: FakeHeyGen, tmp_path: Path) -> None:
+    video_id = finished_video(heygen)
+    size = len(media.video_bytes("mp4"))
+    with pytest.raises(AirflowFailException, match=f"{video_id} video: .* over max_bytes {size - 1:,}"):
+        fetch(video_id, tmp_path, outputs=["video"], max_bytes=size - 1).execute(context())  # no retry helps
+    assert tree(tmp_path) == []  # no video.mp4, no temporary file either
+    result = fetch(video_id, tmp_path, outputs=["video"], max_bytes=size).execute(context())
+    assert result["total_bytes"] == size
+    assert fetch(video_id, tmp_path).max_bytes == 5 * 1024**3
+    for bad in (0, -1, "10", 1.5):
+        with pytest.raises(ValueError, match=f"max_bytes {bad!r} must be a whole number of bytes > 0"):
+            fetch(video_id, tmp_path, max_bytes=bad)
+
+
 class OutletEvents(dict):
     """What ``context["outlet_events"]`` offers: an accessor per asset, with a settable ``extra``."""
 

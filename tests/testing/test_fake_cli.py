@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -70,3 +71,30 @@ def test_the_module_runs_with_python_dash_m() -> None:
 
     assert result.returncode == 0
     assert "--job-seconds" in result.stdout
+
+
+def test_the_cli_registers_its_key_with_airflows_masker() -> None:
+    from airflow_provider.heygen._compat import AIRFLOW_V_3
+    from airflow_provider.heygen.testing.cli import _mask
+
+    if AIRFLOW_V_3:
+        from airflow.sdk._shared.secrets_masker import redact
+    else:
+        from airflow.utils.log.secrets_masker import redact  # type: ignore[no-redef]
+    key = f"cli-key-{uuid.uuid4().hex}"
+    assert redact(f"key {key}") == f"key {key}"
+
+    _mask(key)
+
+    assert redact(f"key {key}") == "key ***"
+
+
+def test_the_cli_masks_nothing_and_still_starts_without_airflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider.heygen.testing.cli import _mask
+
+    monkeypatch.setitem(sys.modules, "airflow", None)  # ``import airflow`` now raises ImportError
+    monkeypatch.delitem(sys.modules, "airflow_provider.heygen._compat")
+
+    _mask("cli-key-without-airflow")  # no error
+
+    assert sys.modules.get("airflow_provider.heygen._compat") is None

@@ -81,6 +81,56 @@ def test_a_rate_limit_fault_answers_429_with_retry_after(fake: FakeHeyGen, clien
     assert error_of(response)["code"] == "rate_limit_exceeded"
 
 
+def test_an_html_fault_answers_a_proxy_error_page(fake: FakeHeyGen, client: httpx.Client) -> None:
+    fake.inject("html", "/v3/users/me", status=502)
+
+    response = client.get("/v3/users/me")
+
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.text.startswith("<html>")
+
+
+def test_an_empty_fault_answers_200_without_a_body(fake: FakeHeyGen, client: httpx.Client) -> None:
+    fake.inject("empty", "/v3/users/me")
+
+    response = client.get("/v3/users/me")
+
+    assert (response.status_code, response.content) == (200, b"")
+
+
+def test_a_huge_fault_pads_the_real_answer(fake: FakeHeyGen, client: httpx.Client) -> None:
+    fake.inject("huge", "/v3/users/me", size=3_000_000)
+
+    response = client.get("/v3/users/me")
+
+    assert response.status_code == 200 and len(response.content) > 3_000_000
+    assert response.json()["data"] == client.get("/v3/users/me").json()["data"]
+
+
+def test_a_truncate_fault_cuts_the_body_short_of_its_length(fake: FakeHeyGen, client: httpx.Client) -> None:
+    url = fake.state.file_url("clip.mp4", b"x" * 10_000)
+    fake.inject("truncate", "/files/*", times=1)
+
+    with httpx.stream("GET", url) as response:
+        assert response.headers["content-length"] == "10000"
+        with pytest.raises(httpx.RemoteProtocolError, match="received 5000 bytes"):
+            response.read()
+    assert httpx.get(url).content == b"x" * 10_000  # the next try gets it whole
+
+
+def test_an_expire_fault_cuts_the_download_and_the_url_answers_403_after(fake: FakeHeyGen) -> None:
+    url = fake.state.file_url("clip.mp4", b"x" * 10_000)
+    fresh = fake.state.file_url("clip.mp4", b"x" * 10_000)
+    fake.inject("expire", "/files/*", times=1)
+
+    with pytest.raises(httpx.RemoteProtocolError), httpx.stream("GET", url) as response:
+        response.read()
+    assert httpx.get(url).status_code == 403
+    assert "expired" in httpx.get(url).text
+    assert httpx.get(fresh).content == b"x" * 10_000  # a newly minted URL works
+
+
 def test_a_job_failure_fault_fails_the_job_with_its_code_and_message(fake: FakeHeyGen, client: httpx.Client) -> None:
     fake.inject("job_failure", "/v3/videos", failure_code="download_failed", failure_message="cannot fetch audio")
     video_id = create_video(client)
@@ -176,6 +226,11 @@ def test_a_seeded_fake_repeats_its_faults_and_ids() -> None:
         pytest.param("GET /v3/users/me:malformed:1", {"kind": "malformed"}, id="malformed"),
         pytest.param("POST /v3/videos:fail=download_failed:1", {"kind": "job_failure"}, id="fail"),
         pytest.param("POST /v3/lipsyncs:stuck:1", {"kind": "job_stuck", "path": "/v3/lipsyncs"}, id="stuck"),
+        pytest.param("GET /v3/*:html=504:1", {"kind": "html", "status": 504}, id="html"),
+        pytest.param("GET /v3/*:empty-after:1", {"kind": "empty", "after": True}, id="empty-after"),
+        pytest.param("GET /v3/*:huge=1000:1", {"kind": "huge", "size": 1000}, id="huge"),
+        pytest.param("GET /files/*:truncate:0.5", {"kind": "truncate", "rate": 0.5}, id="truncate"),
+        pytest.param("GET /files/*:expire:1", {"kind": "expire"}, id="expire"),
     ],
 )
 def test_cli_fault_specs_parse(spec: str, expected: dict[str, object]) -> None:
@@ -186,7 +241,10 @@ def test_cli_fault_specs_parse(spec: str, expected: dict[str, object]) -> None:
         assert fault.failure_code == "download_failed"
 
 
-@pytest.mark.parametrize("spec", ["POST /v3/videos:500", "POST /v3/videos:teapot:1", "POST /v3/videos:500:2"])
+@pytest.mark.parametrize(
+    "spec",
+    ["POST /v3/videos:500", "POST /v3/videos:teapot:1", "POST /v3/videos:500:2", "GET /files/*:truncate-after:1"],
+)
 def test_bad_fault_specs_are_refused(spec: str) -> None:
     with pytest.raises(ValueError, match=r"fault|rate|kind"):
         parse_fault(spec)

@@ -103,15 +103,15 @@ class _BaseClient:
         """The JSON envelope of a 2xx answer, or the typed error of anything else."""
         if not response.is_success:
             raise error_from_response(response, retry_after=parse_retry_after(response.headers))
-        if not response.content:
+        if response.status_code == 204:
             return {}
         try:
-            body = response.json()
+            body = response.json() if response.content else None
         except ValueError:
             body = None
         if not isinstance(body, dict):
             raise MalformedResponseError(
-                "response body is not a JSON object",
+                "response body is not a JSON object" if response.content else "response body is empty",
                 status_code=response.status_code,
                 code="malformed_response",
                 request_id=response.headers.get("x-request-id"),
@@ -282,8 +282,17 @@ class AsyncHeyGenClient(_BaseClient):
     async def get_job_statuses(self, kind: str, job_ids: Sequence[str]) -> dict[str, JobStatus]:
         """The status of many jobs of one kind: bulk where HeyGen can, else concurrent GETs (bounded)."""
         spec, ids = job_kind(kind), list(job_ids)
-        calls = [self.request("GET", path, params=query) for path, query in status_requests(spec, ids)]
-        return statuses_from_responses(spec, ids, await asyncio.gather(*calls))
+        calls = [
+            asyncio.ensure_future(self.request("GET", path, params=query)) for path, query in status_requests(spec, ids)
+        ]
+        try:
+            answers = await asyncio.gather(*calls)
+        except BaseException:  # one failed or we were cancelled: stop the others, which nobody would read
+            for call in calls:
+                call.cancel()
+            await asyncio.gather(*calls, return_exceptions=True)
+            raise
+        return statuses_from_responses(spec, ids, answers)
 
     async def cancel_job(self, kind: str, job_id: str) -> None:
         """Stop a job where HeyGen can (Video Agent sessions); a no-op for other kinds."""

@@ -239,12 +239,13 @@ def error_from_response(response: httpx.Response, *, retry_after: float | None =
     code = message = param = doc_url = None
     try:
         envelope = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or JSON nested deeper than Python's stack
         envelope = None
     if isinstance(envelope, dict) and isinstance(envelope.get("error"), dict):
         err = envelope["error"]
-        code, message = err.get("code"), err.get("message")
-        param, doc_url = err.get("param"), err.get("doc_url")
+        # Whatever a broken gateway puts there (numbers, lists), the error keeps text.
+        code, message = _text(err.get("code")), _text(err.get("message"))
+        param, doc_url = _text(err.get("param")), _text(err.get("doc_url"))
     status = response.status_code
     message = message or response.reason_phrase or "HTTP error"
     cls: type[APIStatusError]
@@ -265,6 +266,13 @@ def error_from_response(response: httpx.Response, *, retry_after: float | None =
         path=response.request.url.path,
         retry_after=retry_after,
     )
+
+
+def _text(value: Any) -> str | None:
+    """A field of the error envelope as text (None and empty stay None)."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)
 
 
 def _is_concurrency_limit(code: str | None, message: str) -> bool:

@@ -10,6 +10,8 @@ wait, the trigger and the sensor can never disagree about what is terminal. A ne
 from __future__ import annotations
 
 import enum
+import json
+import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from typing import Any
 
 from . import credits
 from .credits import CreditEstimate
+from .errors import MalformedResponseError
 from .media import AUDIO_TYPES, CAPTION_TYPES, IMAGE_TYPES, VIDEO_TYPES
 
 __all__ = [
@@ -142,7 +145,20 @@ class JobStatus:
 
     @classmethod
     def from_resource(cls, kind: JobKind, job_id: str, data: Mapping[str, Any]) -> JobStatus:
-        """Read a job's status from its GET resource (or one item of a bulk-status answer)."""
+        """Read a job's status from its GET resource (or one item of a bulk-status answer).
+
+        Tolerant of what a broken answer may hold: a status that is not a string counts as unknown (running),
+        failure details that are not strings are shown as text, a progress that is not a finite number is
+        dropped. An answer that is not a JSON object at all is a ``MalformedResponseError``.
+        """
+        if not isinstance(data, Mapping):
+            raise MalformedResponseError(
+                f"status of {kind.name} {job_id} is not a JSON object: {type(data).__name__}",
+                status_code=200,
+                code="unexpected_response",
+                method="GET",
+                path=kind.status_url_path(job_id),
+            )
         status = data.get("status")
         error = data.get("error")
         failure_code = data.get("failure_code")
@@ -152,17 +168,37 @@ class JobStatus:
             failure_message = failure_message or error.get("message")
         elif isinstance(error, str):
             failure_message = failure_message or error
-        progress = data.get("progress")
         return cls(
             kind=kind.name,
             job_id=job_id,
             status=status if isinstance(status, str) else None,
             state=kind.state(status if isinstance(status, str) else None),
-            progress=float(progress) if isinstance(progress, int | float) else None,
-            failure_code=failure_code,
-            failure_message=failure_message,
+            progress=_progress(data.get("progress")),
+            failure_code=_text(failure_code),
+            failure_message=_text(failure_message),
             data=dict(data),
         )
+
+
+def _text(value: Any) -> str | None:
+    """A failure detail as text: strings as they are, anything else HeyGen sent (a number, a list) as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _progress(value: Any) -> float | None:
+    """A progress percentage, when it is a finite number (an int too large for a float is not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        progress = float(value)
+    except OverflowError:
+        return None
+    return progress if math.isfinite(progress) else None
 
 
 # Bulk status endpoints speak their own vocabulary (queued|processing|completed|failed|not_found).
@@ -300,22 +336,40 @@ JOB_KINDS: dict[str, JobKind] = {
 MIN_POLL_INTERVAL = 0.1
 
 
+def _seconds(value: Any, name: str) -> float:
+    """``value`` as a number of seconds; a value that is not a number names the argument."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name}={value!r} is not a number of seconds")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r} is not a number of seconds") from None
+
+
 def check_poll_interval(value: float, name: str = "poll_interval") -> float:
     """``value`` in seconds, refused below ``MIN_POLL_INTERVAL`` (the message names the argument and the floor)."""
-    seconds = float(value)
+    allowed = f"(allowed: {MIN_POLL_INTERVAL} s and up, finite; HeyGen advises 30 s)"
+    try:
+        seconds = _seconds(value, name)
+    except ValueError as exc:
+        raise ValueError(f"{exc} {allowed}") from None
     if not seconds >= MIN_POLL_INTERVAL:
-        raise ValueError(
-            f"{name}={value!r} is below the floor of {MIN_POLL_INTERVAL} s between status polls "
-            f"(allowed: {MIN_POLL_INTERVAL} s and up; HeyGen advises 30 s)"
-        )
+        raise ValueError(f"{name}={value!r} is below the floor of {MIN_POLL_INTERVAL} s between status polls {allowed}")
+    if math.isinf(seconds):
+        raise ValueError(f"{name}={value!r} is not finite {allowed}")
     return seconds
 
 
 def check_timeout(value: timedelta | float, name: str = "timeout") -> float:
-    """A wait's length in seconds (a ``timedelta`` or a number), refused unless positive."""
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    if not seconds > 0:
-        raise ValueError(f"{name}={value!r} must be more than 0 seconds")
+    """A wait's length in seconds (a ``timedelta`` or a number), refused unless positive and finite."""
+    rule = "must be more than 0 seconds and finite"
+    try:
+        seconds = value.total_seconds() if isinstance(value, timedelta) else _seconds(value, name)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; it {rule}") from None
+    if not (seconds > 0 and math.isfinite(seconds)):
+        shown = f" ({seconds:g} s)" if isinstance(value, timedelta) else ""
+        raise ValueError(f"{name}={value!r}{shown} {rule}")
     return seconds
 
 
@@ -362,14 +416,26 @@ def statuses_from_responses(
     """
     found: dict[str, JobStatus] = {}
     if _uses_bulk(kind, job_ids):
+        assert kind.bulk_status_path
         for envelope in responses:
-            for item in envelope.get("data") or []:
+            items = envelope.get("data") if isinstance(envelope, Mapping) else envelope
+            if items is None:
+                continue
+            if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+                raise MalformedResponseError(
+                    f"bulk status answer is not a list of objects: {str(items)[:200]}",
+                    status_code=200,
+                    code="unexpected_response",
+                    method="GET",
+                    path=kind.bulk_status_path,
+                )
+            for item in items:
                 item_id = item.get(BULK_ID_FIELD)
-                if item_id and item.get("status") != "not_found":
+                if isinstance(item_id, str) and item_id and item.get("status") != "not_found":
                     found[item_id] = JobStatus.from_resource(kind, item_id, item)
     else:
         for job_id, envelope in zip(job_ids, responses, strict=True):
-            if isinstance(data := envelope.get("data"), Mapping):
+            if isinstance(envelope, Mapping) and isinstance(data := envelope.get("data"), Mapping):
                 found[job_id] = JobStatus.from_resource(kind, job_id, data)
     return {
         job_id: found.get(job_id) or JobStatus(kind=kind.name, job_id=job_id, status=None, state=JobState.RUNNING)

@@ -20,6 +20,7 @@ a timer for it) instead of holding a worker.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -80,14 +81,16 @@ def parse_retry_after(headers: httpx.Headers, *, now: float | None = None) -> fl
     """Seconds the server asks us to wait: ``retry-after-ms``, else ``retry-after`` (seconds or HTTP date)."""
     if (millis := headers.get("retry-after-ms")) is not None:
         try:
-            return max(float(millis) / 1000.0, 0.0)
+            if not math.isnan(seconds := float(millis) / 1000.0):  # "nan" would make every wait nan
+                return max(seconds, 0.0)
         except ValueError:
             pass
     value = headers.get("retry-after")
     if value is None:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
+        return None if math.isnan(seconds) else max(seconds, 0.0)
     except ValueError:
         pass
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from airflow_provider.heygen._compat import BaseHook, aget_connection
+from airflow_provider.heygen._compat import BaseHook, aget_connection, amask_secret, mask_secret
 from airflow_provider.heygen.api.client import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
@@ -68,7 +68,9 @@ class HeyGenHook(BaseHook, HeyGenOperations):
     @cached_property
     def client(self) -> HeyGenClient:
         """The synchronous client, built once from the connection."""
-        return HeyGenClient(**self._client_settings(self.get_connection(self.heygen_conn_id)))
+        settings = self._client_settings(self.get_connection(self.heygen_conn_id))
+        mask_secret(settings["api_key"])  # before the client exists: nothing it logs can show the key
+        return HeyGenClient(**settings)
 
     def get_conn(self) -> HeyGenClient:
         return self.client
@@ -80,8 +82,9 @@ class HeyGenHook(BaseHook, HeyGenOperations):
 
         Pass a shared ``http_client`` (and ``in_flight`` semaphore) to avoid a new connection pool per call.
         """
-        connection = await aget_connection(self.heygen_conn_id)
-        return AsyncHeyGenClient(**self._client_settings(connection), http_client=http_client, in_flight=in_flight)
+        settings = self._client_settings(await aget_connection(self.heygen_conn_id))
+        await amask_secret(settings["api_key"])  # the async form: no blocking send to a supervisor from the loop
+        return AsyncHeyGenClient(**settings, http_client=http_client, in_flight=in_flight)
 
     def _client_settings(self, connection: Any) -> dict[str, Any]:
         """Client keyword arguments from a connection: key, base URL, timeout and retry policy."""

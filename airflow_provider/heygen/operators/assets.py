@@ -12,7 +12,12 @@ from airflow_provider.heygen.api.errors import InvalidRequestError
 from airflow_provider.heygen.api.media import CAPTION_TYPES, SNIFF_BYTES, sniff_media_type
 from airflow_provider.heygen.delivery import Destination, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
-from airflow_provider.heygen.operators.base import HeyGenOperator, fail_fast, idempotency_key_for
+from airflow_provider.heygen.operators.base import (
+    HeyGenOperator,
+    check_idempotency_key,
+    fail_fast,
+    idempotency_key_for,
+)
 
 __all__ = ["HeyGenUploadAssetOperator"]
 
@@ -58,11 +63,18 @@ class HeyGenUploadAssetOperator(HeyGenOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         path = storage_path(self.source)
         name = self.filename or path.name
-        with path.open("rb") as stream:
-            head = stream.read(SNIFF_BYTES)
-        size = int(path.fs.size(path.path))
-        content_type = self.content_type or sniff_media_type(head)
         with fail_fast():  # retrying cannot help
+            check_idempotency_key(self.idempotency_key)
+            try:
+                with path.open("rb") as stream:
+                    head = stream.read(SNIFF_BYTES)
+            except (FileNotFoundError, IsADirectoryError):
+                raise InvalidRequestError(
+                    [f"source: no file at {str(self.source)!r} (a file of png, jpeg, mp4, webm, mp3, wav, pdf or srt)"],
+                    model="AssetUpload",
+                ) from None
+            size = int(path.fs.size(path.path))
+            content_type = self.content_type or sniff_media_type(head)
             if content_type is None and m.ASSET_EXTENSION_TYPES.get(PurePath(name).suffix.lower()) not in CAPTION_TYPES:
                 raise InvalidRequestError(
                     [f"source: the bytes of {name!r} are not png, jpeg, mp4, webm, mp3, wav or pdf (nor is it .srt)"],

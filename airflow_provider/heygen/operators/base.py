@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -62,6 +64,8 @@ __all__ = [
     "HeyGenJobOperator",
     "HeyGenOperator",
     "check_budget",
+    "check_idempotency_key",
+    "check_max_credits",
     "fail_fast",
     "idempotency_key_for",
     "retry_key",
@@ -87,6 +91,35 @@ def idempotency_key_for(context: Context, payload: Mapping[str, Any]) -> str:
 def retry_key(key: str, generation: int, index: int, jobs: int) -> str:
     """The key resubmitting job ``index`` of ``jobs`` for the ``generation``-th time: the same on every try."""
     return f"{key}:retry{generation}" if jobs == 1 else f"{key}:retry{generation}-{index}"
+
+
+#: A given ``Idempotency-Key``: HeyGen's alphabet, and at most 200 characters so that the keys derived from it
+#: (``:retry1-3``, ``:generate-<hash>``, ``-renewed-1``) stay within HeyGen's 255.
+IDEMPOTENCY_KEY_MAX_CHARS = 200
+_IDEMPOTENCY_KEY_ALPHABET = re.compile(r"^[A-Za-z0-9_\-:.]+$")
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    """Raise ``InvalidRequestError`` unless ``key`` (when given) is a key HeyGen takes, with room for suffixes."""
+    if key is None:
+        return None
+    rule = f"1-{IDEMPOTENCY_KEY_MAX_CHARS} characters of A-Z a-z 0-9 _ - : ."
+    if not isinstance(key, str) or not _IDEMPOTENCY_KEY_ALPHABET.fullmatch(key):
+        raise InvalidRequestError([f"idempotency_key: {key!r} is not allowed, expected {rule}"])
+    if len(key) > IDEMPOTENCY_KEY_MAX_CHARS:
+        raise InvalidRequestError(
+            [f"idempotency_key: {len(key):,} characters, must be {rule} (derived keys add suffixes up to 255)"]
+        )
+    return key
+
+
+def check_max_credits(value: float | None) -> float | None:
+    """``max_credits`` as given, refused unless None or a finite number of credits at least 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"max_credits={value!r} must be a number of credits at least 0 (or None for no budget)")
+    return value
 
 
 @contextmanager
@@ -170,7 +203,7 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         self.poll_interval = check_poll_interval(poll_interval)
         self.timeout = check_timeout(timeout)
         self.idempotency_key = idempotency_key
-        self.max_credits = max_credits
+        self.max_credits = check_max_credits(max_credits)
         self.cancel_on_kill = cancel_on_kill
         self._job_ids: list[str] = []
         self._result: dict[str, Any] | None = None
@@ -218,6 +251,7 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
             body = self.parse_request()
             estimate = self.estimate(body)
             check_budget(estimate, self.max_credits)
+            check_idempotency_key(self.idempotency_key)
         self.log.info("HeyGen %s credit estimate: %s", self.job_kind, estimate.credits or estimate.basis)
         key = self.idempotency_key or idempotency_key_for(context, body.to_body())
         job_ids = self.within_limits(lambda: self.create(body, key))

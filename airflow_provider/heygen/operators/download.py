@@ -10,7 +10,15 @@ from typing import Any
 from airflow_provider.heygen._compat import AirflowFailException, Asset, Context, ObjectStoragePath
 from airflow_provider.heygen.api.errors import InvalidRequestError, JobFailedError
 from airflow_provider.heygen.api.jobs import JOB_KINDS, JobKind, JobState, JobStatus, Output, job_kind, known_kinds
-from airflow_provider.heygen.delivery import DeliveryError, Destination, download, storage_path
+from airflow_provider.heygen.delivery import (
+    DEFAULT_MAX_BYTES,
+    DeliveryError,
+    DeliveryRefused,
+    Destination,
+    download,
+    safe_part,
+    storage_path,
+)
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.inputs import parse_job_ids
 from airflow_provider.heygen.operators.base import HeyGenOperator
@@ -41,7 +49,11 @@ class HeyGenDownloadOperator(HeyGenOperator):
         ``thumbnail``, ``captions`` for a video); each must exist. Default: every output the job has.
     :param destination: templated; a local path, ``file://`` URL, any fsspec URL or ``ObjectStoragePath``.
         Default: ``<tmp>/heygen/<dag_id>/<run_id>`` on the worker (only useful on one machine).
+    :param max_bytes: the largest file stored (default 5 GiB); a bigger one fails the task without retries.
     :param heygen_conn_id: the ``heygen`` connection.
+
+    Only ``https://`` file URLs are fetched, or URLs on the connection's own origin (a local fake); a job id
+    that is not one plain path part (``..``, ``/``, ``\\``, ...) fails the task before any download.
     """
 
     template_fields: Sequence[str] = ("job_ids", "destination", "heygen_conn_id")
@@ -53,12 +65,16 @@ class HeyGenDownloadOperator(HeyGenOperator):
         kind: str | None = None,
         outputs: Collection[str] | None = None,
         destination: Destination | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         heygen_conn_id: str = HeyGenHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
         super().__init__(heygen_conn_id=heygen_conn_id, **kwargs)
         if kind is not None and kind not in DOWNLOADABLE:
             raise ValueError(f"kind {kind!r} has no downloadable outputs; expected one of {known_kinds(DOWNLOADABLE)}")
+        if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
+            raise ValueError(f"max_bytes {max_bytes!r} must be a whole number of bytes > 0")
+        self.max_bytes = max_bytes
         self.job_ids = job_ids
         self.kind = kind
         self.outputs = tuple(outputs) if outputs is not None else None
@@ -78,6 +94,11 @@ class HeyGenDownloadOperator(HeyGenOperator):
         if unknown or not job_ids:
             problem = f"outputs {unknown} are not outputs of {kind.name}" if unknown else "job_ids is empty"
             raise AirflowFailException(f"{problem}; {kind.name} outputs: {', '.join(kind.outputs)}")
+        try:  # every file lands in root/<job_id>/<output>: no id may climb out of it
+            for part in (*job_ids, *(self.outputs or kind.outputs)):
+                safe_part(part)
+        except DeliveryRefused as exc:
+            raise AirflowFailException(str(exc)) from exc
         root = storage_path(self.destination or self._default_destination(context))
         files: dict[str, dict[str, str]] = {}
         sizes: dict[str, dict[str, int]] = {}
@@ -113,7 +134,18 @@ class HeyGenDownloadOperator(HeyGenOperator):
             def refresh(output: Output = output) -> str | None:
                 return output.url(self._finished_resource(kind, job_id))
 
-            written = download(url, root / job_id / name, refresh=refresh, accept=output.accept, add_extension=True)
+            try:
+                written = download(
+                    url,
+                    root / safe_part(job_id) / safe_part(name),
+                    refresh=refresh,
+                    accept=output.accept,
+                    add_extension=True,
+                    allowed_origins=[self.hook.client.base_url],
+                    max_bytes=self.max_bytes,
+                )
+            except DeliveryRefused as exc:  # the same file breaks the same rule on every try
+                raise AirflowFailException(f"HeyGen {kind.name} {job_id} {name}: {exc}") from exc
             stored[name] = (written.path, written.size_bytes)
         return stored
 

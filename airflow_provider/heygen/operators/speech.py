@@ -11,7 +11,14 @@ from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.media import AUDIO_TYPES
 from airflow_provider.heygen.delivery import Destination, download, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
-from airflow_provider.heygen.operators.base import HeyGenOperator, check_budget, fail_fast, idempotency_key_for
+from airflow_provider.heygen.operators.base import (
+    HeyGenOperator,
+    check_budget,
+    check_idempotency_key,
+    check_max_credits,
+    fail_fast,
+    idempotency_key_for,
+)
 
 __all__ = ["HeyGenTextToSpeechOperator"]
 
@@ -60,13 +67,14 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
         self.request = request.to_body() if isinstance(request, m.RequestModel) else dict(request)
         self.destination = destination
         self.idempotency_key = idempotency_key
-        self.max_credits = max_credits
+        self.max_credits = check_max_credits(max_credits)
         self.include_word_timestamps = include_word_timestamps
 
     def execute(self, context: Context) -> dict[str, Any]:
         with fail_fast():  # nothing was sent yet
             body = m.SpeechRequest.parse(self.request)
             check_budget(credits.SPEECH.estimate(body.to_body()), self.max_credits)
+            check_idempotency_key(self.idempotency_key)
         key = self.idempotency_key or idempotency_key_for(context, body.to_body())
         speech = self._synthesise(body, key)
         self.log.info("HeyGen speech %s: %.2fs of audio", speech.request_id, speech.duration or 0)
@@ -104,5 +112,12 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
             self.log.info("The audio URL expired; synthesised it again as %s", latest[-1].request_id)
             return latest[-1].audio_url
 
-        stored = download(speech.audio_url, target, refresh=refresh, accept=AUDIO_TYPES, add_extension=into_directory)
+        stored = download(
+            speech.audio_url,
+            target,
+            refresh=refresh,
+            accept=AUDIO_TYPES,
+            add_extension=into_directory,
+            allowed_origins=[self.hook.client.base_url],
+        )
         return latest[-1], {"path": stored.path, "size_bytes": stored.size_bytes}

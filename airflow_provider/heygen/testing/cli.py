@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -53,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _mask(api_key: str) -> None:
+    """Register the key with Airflow's secrets masker when Airflow is installed (the fake runs without it).
+
+    Whatever Airflow logs on import goes to stderr: stdout stays the URL line, then the connection line. Best
+    effort: a logging setup without a masker (``RuntimeError`` on 2.10) must not stop the fake.
+    """
+    with contextlib.suppress(Exception), contextlib.redirect_stdout(sys.stderr):
+        from airflow_provider.heygen._compat import mask_secret
+
+        mask_secret(api_key)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Start the fake, print its URL and the Airflow connection, and serve until SIGINT/SIGTERM."""
     args = _parser().parse_args(argv)
@@ -87,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with fake:
         print(f"HeyGen fake API listening on {fake.url}", flush=True)
         print(f"AIRFLOW_CONN_HEYGEN_DEFAULT='{fake.airflow_conn_env()}'", flush=True)
+        _mask(args.api_key)  # once serving: importing Airflow takes seconds that clients should not wait for
         while not stop.wait(0.5):
             pass
     return 0

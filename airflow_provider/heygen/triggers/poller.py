@@ -85,18 +85,24 @@ class StatusPoller:
         return watch
 
     def release(self, watch: Watch) -> None:
-        """Stop polling a watch's ids (idempotent); the poller stops when no watch is left."""
+        """Stop polling a watch's ids (idempotent); the poller stops when no watch is left, mid-round too."""
         self._watches.discard(watch)
         self._fresh.discard(watch)
         if not self._watches:
             self._wakeup.set()
+            if self._task is not None and not self._task.done():
+                # A round in flight (its retries included) would go on for nobody, holding the loop's client
+                # open. Cancelled, the task still leaves the registry; a watch arriving first starts a new task.
+                self._task.cancel()
+                self._task = None
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         client: AsyncHeyGenClient | None = None
         next_round = loop.time()
         try:
-            while self._watches:
+            # A task replaced after its cancel was swallowed (``wait_for`` on 3.10/3.11) stops, leaving one poller.
+            while self._watches and self._task is asyncio.current_task():
                 # A full round when due; in between, only first answers for triggers that just arrived.
                 full_round = loop.time() >= next_round
                 watches = list(self._watches if full_round else self._fresh)
@@ -141,5 +147,7 @@ class StatusPoller:
         if resources.pollers.get((self.conn_id, self.kind)) is self and not self._watches:
             del resources.pollers[(self.conn_id, self.kind)]
         if not resources.pollers:
-            _BY_LOOP.pop(asyncio.get_running_loop(), None)
+            loop = asyncio.get_running_loop()
+            if _BY_LOOP.get(loop) is resources:  # a newer pool may already serve the loop
+                del _BY_LOOP[loop]
             await resources.http.aclose()

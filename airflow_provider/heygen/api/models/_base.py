@@ -23,6 +23,7 @@ __all__ = [
     "ResponseModel",
     "Seconds",
     "check_time_window",
+    "not_blank",
     "parse_request",
 ]
 
@@ -43,6 +44,19 @@ NonEmptyStr = Annotated[str, Field(min_length=1)]
 Seconds = Annotated[float, Field(ge=0)]
 
 
+def not_blank(what: str, max_chars: int | None = None) -> AfterValidator:
+    """A validator refusing text that is whitespace only (HeyGen rejects it), naming ``what`` and its limit."""
+    size = f"1-{max_chars:,} characters" if max_chars is not None else "at least 1 character"
+
+    def check(value: str) -> str:
+        if not value.strip():
+            got = f"{len(value):,} characters of whitespace only" if value else "empty"
+            raise ValueError(f"{got}: {what} must be {size} with words in it (HeyGen rejects a blank one)")
+        return value
+
+    return AfterValidator(check)
+
+
 def check_time_window(start_time: float | None, end_time: float | None) -> None:
     """Raise ValueError when a partial job's ``end_time`` is not after its ``start_time``."""
     if start_time is not None and end_time is not None and end_time <= start_time:
@@ -50,9 +64,12 @@ def check_time_window(start_time: float | None, end_time: float | None) -> None:
 
 
 class RequestModel(BaseModel):
-    """Base of every request body: unknown fields are rejected, so a typo fails before any HTTP call."""
+    """Base of every request body: unknown fields are rejected, so a typo fails before any HTTP call.
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    So are infinite and NaN numbers: JSON has no way to write them, so no body could carry one.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True, allow_inf_nan=False)
 
     def to_body(self) -> dict[str, Any]:
         """Return the JSON body to send: the API's field names, fields left unset (None) omitted."""
@@ -221,6 +238,8 @@ def _describe(walker: _SchemaWalker, error: ErrorDetails) -> str:
         text = f"{_num(value)} is below the minimum {_num(ctx['ge'])}{_range(leaf)}"
     elif kind == "greater_than":
         text = f"{_num(value)} must be above {_num(ctx['gt'])}{_range(leaf)}"
+    elif kind == "finite_number":
+        text = f"{_short(value)} is not allowed, expected a finite number (JSON cannot carry inf or nan)"
     elif kind == "literal_error":
         text = f"{_short(value)} is not allowed, expected {_choices(leaf, ctx)}"
     elif kind == "union_tag_invalid":

@@ -1,9 +1,11 @@
 """Asset inputs (how any request points at a file) and uploaded assets (POST /v3/assets, direct uploads)."""
 
+import base64
+import binascii
 from pathlib import PurePath
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from airflow_provider.heygen.api.errors import InvalidRequestError
 from airflow_provider.heygen.api.models._base import HttpUrlStr, NonEmptyStr, RequestModel, ResponseModel
@@ -75,6 +77,17 @@ def check_upload(filename: str, size_bytes: int, mime_type: str | None = None) -
 # --- inputs ----------------------------------------------------------------------------------------
 
 
+def _check_base64(data: str) -> str:
+    try:
+        base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(
+            f"{len(data):,} characters that are not valid base64 (expected A-Z a-z 0-9 + /, padded with = "
+            "to a multiple of 4)"
+        ) from None
+    return data
+
+
 class AssetUrl(RequestModel):
     """A file HeyGen downloads from a public URL (no authentication)."""
 
@@ -100,8 +113,8 @@ class AssetBase64(RequestModel):
     """Input kind: ``base64``."""
     media_type: Annotated[str, Field(pattern=r"^[\w.+-]+/[\w.+-]+$")]
     """MIME type of the content, e.g. ``image/png``."""
-    data: NonEmptyStr
-    """The file content, base64-encoded."""
+    data: Annotated[str, Field(min_length=1), AfterValidator(_check_base64)]
+    """The file content, base64-encoded (standard alphabet, padded)."""
 
 
 AssetInput = Annotated[AssetUrl | AssetId | AssetBase64, Field(discriminator="type")]

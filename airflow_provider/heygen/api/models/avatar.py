@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from airflow_provider.heygen.api.models._base import NonEmptyStr, RequestModel, ResponseModel, parse_request
+from airflow_provider.heygen.api.models._base import RequestModel, ResponseModel, not_blank, parse_request
 from airflow_provider.heygen.api.models.assets import AssetInput
 
 __all__ = [
@@ -20,13 +20,16 @@ __all__ = [
     "parse_avatar_request",
 ]
 
+AvatarName = Annotated[str, Field(min_length=1), not_blank("the name")]
+"""An avatar's name: not blank."""
+
 
 class PhotoAvatarRequest(RequestModel):
     """POST /v3/avatars with ``type="photo"``: an avatar from one photo."""
 
     type: Literal["photo"] = "photo"
     """Avatar kind: ``photo``."""
-    name: NonEmptyStr
+    name: AvatarName
     """Avatar name."""
     file: AssetInput
     """The photo."""
@@ -39,7 +42,7 @@ class DigitalTwinAvatarRequest(RequestModel):
 
     type: Literal["digital_twin"] = "digital_twin"
     """Avatar kind: ``digital_twin``."""
-    name: NonEmptyStr
+    name: AvatarName
     """Avatar name."""
     file: AssetInput
     """The footage."""
@@ -52,9 +55,9 @@ class PromptAvatarRequest(RequestModel):
 
     type: Literal["prompt"] = "prompt"
     """Avatar kind: ``prompt``."""
-    name: NonEmptyStr
+    name: AvatarName
     """Avatar name."""
-    prompt: NonEmptyStr
+    prompt: Annotated[str, Field(min_length=1), not_blank("the prompt")]
     """Description of the avatar."""
     reference_images: Annotated[list[AssetInput], Field(max_length=3)] | None = None
     """Up to 3 reference images."""

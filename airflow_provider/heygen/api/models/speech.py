@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from airflow_provider.heygen.api.models._base import NonEmptyStr, RequestModel, ResponseModel
+from airflow_provider.heygen.api.models._base import NonEmptyStr, RequestModel, ResponseModel, not_blank
 
 __all__ = ["SPEECH_MAX_CHARS", "Speech", "SpeechRequest", "WordTimestamp"]
 
@@ -15,7 +15,7 @@ SPEECH_MAX_CHARS = 5_000
 class SpeechRequest(RequestModel):
     """Body of POST /v3/voices/speech."""
 
-    text: Annotated[str, Field(min_length=1, max_length=SPEECH_MAX_CHARS)]
+    text: Annotated[str, Field(min_length=1, max_length=SPEECH_MAX_CHARS), not_blank("the text", SPEECH_MAX_CHARS)]
     """Text (or SSML) to speak, 1-5,000 characters."""
     voice_id: NonEmptyStr
     """A Starfish-compatible voice (GET /v3/voices?engine=starfish)."""

@@ -13,6 +13,7 @@ from airflow_provider.heygen.api.models._base import (
     NonEmptyStr,
     RequestModel,
     ResponseModel,
+    not_blank,
     parse_request,
 )
 from airflow_provider.heygen.api.models.assets import AssetBase64, AssetInput, AssetUrl
@@ -70,7 +71,9 @@ AspectRatio = Literal["16:9", "9:16", "4:5", "5:4", "1:1", "auto"]
 """Output aspect ratio; ``auto`` keeps the source's."""
 Resolution = Literal["4k", "1080p", "720p"]
 """Output resolution."""
-Script = Annotated[str, Field(max_length=SCRIPT_MAX_CHARS)]
+
+
+Script = Annotated[str, Field(max_length=SCRIPT_MAX_CHARS), not_blank("a script", SCRIPT_MAX_CHARS)]
 Volume = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -140,28 +143,25 @@ class _Narration(RequestModel):
 
     script: Script | None = None
     """Text to speak, at most 5,000 characters; pair with ``voice_id``. Excludes the two audio fields."""
-    voice_id: str | None = None
+    voice_id: NonEmptyStr | None = None
     """Voice for the script (an avatar's default voice is used when omitted)."""
     voice_settings: VoiceSettings | None = None
     """Speed, pitch, volume and engine tuning of the voice."""
     audio_url: HttpUrlStr | None = None
     """Public URL of an audio file to lip-sync to, instead of a script."""
-    audio_asset_id: str | None = None
+    audio_asset_id: NonEmptyStr | None = None
     """Uploaded audio asset to lip-sync to, instead of a script."""
 
     def _audio_sources(self) -> list[str]:
         return [name for name in ("script", "audio_url", "audio_asset_id") if getattr(self, name) is not None]
 
-    def _check_at_most_one_audio_source(self) -> None:
+    def _check_exactly_one_audio_source(self) -> None:
+        # None at all is refused too: HeyGen renders nothing without something to say.
         sources = self._audio_sources()
         if len(sources) > 1:
             raise ValueError(f"{' and '.join(sources)} are mutually exclusive: give one audio source")
-
-    def _check_exactly_one_audio_source(self) -> None:
-        sources = self._audio_sources()
-        if len(sources) != 1:
-            got = " and ".join(sources) if sources else "none"
-            raise ValueError(f"needs exactly one audio source (script, audio_url or audio_asset_id), got {got}")
+        if not sources:
+            raise ValueError("needs exactly one audio source (script, audio_url or audio_asset_id), got none")
 
     def _check_script_has_voice(self) -> None:
         if self.script is not None and self.voice_id is None:
@@ -292,7 +292,7 @@ class _SingleVideo(_Narration):
 
     @model_validator(mode="after")
     def _check_output(self) -> Self:
-        self._check_at_most_one_audio_source()
+        self._check_exactly_one_audio_source()
         if self.output_format == "webm" and self.background is not None:
             raise ValueError("background is not allowed with output_format 'webm' (webm is transparent)")
         return self
@@ -333,7 +333,7 @@ class CinematicAvatarVideoRequest(RequestModel):
 
     type: Literal["cinematic_avatar"] = "cinematic_avatar"
     """Video kind: ``cinematic_avatar``."""
-    prompt: NonEmptyStr
+    prompt: Annotated[str, Field(min_length=1), not_blank("the prompt")]
     """What the video shows and says; there is no script or voice."""
     avatar_id: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=3)]
     """1-3 look ids used as visual references."""

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from typing_extensions import Self
 
 from airflow_provider.heygen.api.models._base import (
@@ -24,7 +24,16 @@ __all__ = [
     "VideoTranslationsCreated",
 ]
 
-OutputLanguages = Annotated[list[NonEmptyStr], Field(min_length=1)]
+
+def _check_unique(languages: list[str]) -> list[str]:
+    repeated = sorted({language for language in languages if languages.count(language) > 1})
+    if repeated:
+        shown = ", ".join(repr(language) for language in repeated)
+        raise ValueError(f"{shown} given more than once; each language must appear once (one job per language)")
+    return languages
+
+
+OutputLanguages = Annotated[list[NonEmptyStr], Field(min_length=1), AfterValidator(_check_unique)]
 """At least one target language, e.g. ``["Spanish (Spain)", "English"]``; one job is created per language."""
 TranslationMode = Literal["speed", "precision"]
 """``speed`` (the server default, faster) or ``precision`` (better lip-sync, costs more)."""

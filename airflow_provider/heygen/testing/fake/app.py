@@ -52,6 +52,8 @@ _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_\-:.]{1,255}")
 IDEMPOTENCY_TTL = 24 * 3600.0
 _RATE_WINDOW = 60.0
+#: Faults that let the route answer and then damage its answer.
+_SPOILING_KINDS = ("huge", "truncate", "expire")
 
 
 def create_app(state: State, *, on_response: ResponseHook | None = None) -> ASGIApp:
@@ -133,6 +135,13 @@ class _Answer:
         self.status = status
         self.headers = headers or []
         self.body = body
+        #: Send the headers and half the body, then close the connection (a ``truncate`` fault).
+        self.cut = False
+
+    def set_body(self, body: bytes) -> None:
+        """Replace the body, and its ``Content-Length``."""
+        self.body = body
+        self.headers = [(key, value) for key, value in self.headers if key != b"content-length"]
 
     @classmethod
     def json(cls, status: int, body: Any, headers: dict[str, str] | None = None) -> _Answer:
@@ -202,7 +211,7 @@ class FakeApiMiddleware:
         fault = self.state.faults.pick(method, path, REQUEST_FAULT_KINDS)
         answer: _Answer | None = None
         try:
-            if fault is not None and not fault.after:
+            if fault is not None and not fault.after and fault.kind not in _SPOILING_KINDS:
                 if fault.kind != "delay":
                     return _fault_answer(fault)
                 await asyncio.sleep(fault.delay)
@@ -210,7 +219,26 @@ class FakeApiMiddleware:
         finally:
             if idempotency is not None:
                 self._settle(idempotency, answer)
-        return _fault_answer(fault) if fault is not None and fault.after else answer
+        if fault is None:
+            return answer
+        if fault.kind in _SPOILING_KINDS:
+            return self._spoil(fault, path, answer)
+        return _fault_answer(fault) if fault.after else answer
+
+    def _spoil(self, fault: Fault, path: str, answer: _Answer) -> _Answer:
+        """The route's own answer, damaged by a ``huge``, ``truncate`` or ``expire`` fault."""
+        if fault.kind == "huge":
+            try:
+                parsed = json.loads(answer.body)
+            except ValueError:
+                return answer
+            if isinstance(parsed, dict):
+                answer.set_body(json.dumps({**parsed, "padding": "x" * fault.size}).encode())
+            return answer
+        if fault.kind == "expire" and path.startswith("/files/"):
+            self.state.expire_file(path.split("/")[2])
+        answer.cut = True
+        return answer
 
     def _stamp(self, answer: _Answer) -> _Answer:
         if answer.header(b"x-request-id") is None:
@@ -303,6 +331,11 @@ def _fault_answer(fault: Fault) -> _Answer | None:
             429, "rate_limit_exceeded", "Rate limit exceeded", headers={"Retry-After": str(fault.retry_after)}
         )
         return _Answer.error(error)
+    if fault.kind == "empty":
+        return _Answer(200, [(b"content-type", b"application/json")], b"")
+    if fault.kind == "html":
+        page = f"<html><head><title>{fault.status} Error</title></head><body><h1>{fault.status}</h1></body></html>"
+        return _Answer(fault.status, [(b"content-type", b"text/html; charset=utf-8")], page.encode())
     if fault.envelope:
         return _Answer.error(ApiError(fault.status, "internal_error", "Internal server error (injected by the fake)"))
     return _Answer(fault.status, [(b"content-type", b"text/plain; charset=utf-8")], b"upstream connect error")
@@ -350,6 +383,10 @@ async def _send(send: Send, answer: _Answer) -> None:
     if all(key != b"content-length" for key, _ in headers):  # a HEAD answer keeps its own length
         headers.append((b"content-length", str(len(answer.body)).encode()))
     await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    if answer.cut:
+        await send({"type": "http.response.body", "body": answer.body[: len(answer.body) // 2], "more_body": True})
+        await _drop(send)
+        return
     await send({"type": "http.response.body", "body": answer.body, "more_body": False})
 
 

@@ -10,14 +10,20 @@ Kinds:
   ``drop``         close the connection without any answer
   ``malformed``    answer 200 with a truncated JSON body
   ``rate_limit``   answer 429 ``rate_limit_exceeded`` with ``Retry-After: retry_after``
+  ``html``         answer ``status`` (5xx) with an HTML error page, as a proxy in front of the API would
+  ``empty``        answer 200 with an empty body
+  ``huge``         answer normally, padded with ``size`` bytes of an unknown JSON field
+  ``truncate``     answer normally but close the connection halfway through the body (``Content-Length`` kept)
+  ``expire``       like ``truncate``, and the file URL asked for expires then (a later GET of it answers 403)
   ``job_failure``  the job this request creates fails when its run ends (``failure_code``, ``..._message``)
   ``job_stuck``    the job created by this request never finishes
-``after=True`` (for ``error``, ``drop``, ``malformed``) lets the request do its work first and then loses the
-answer: the case where a client must retry with the same ``Idempotency-Key``.
+``after=True`` (for ``error``, ``drop``, ``malformed``, ``html``, ``empty``) lets the request do its work first
+and then loses the answer: the case where a client must retry with the same ``Idempotency-Key``.
 
 The CLI form is ``[METHOD ]PATH:KIND:RATE`` with KIND one of ``500``..``599`` (``503-raw`` without the
-envelope), ``429`` or ``429=SECONDS``, ``slow=SECONDS``, ``drop``, ``malformed``, ``fail`` or ``fail=CODE``,
-``stuck``; the suffix ``-after`` (``500-after``, ``drop-after``) sets ``after``.
+envelope), ``429`` or ``429=SECONDS``, ``slow=SECONDS``, ``drop``, ``malformed``, ``html`` or ``html=STATUS``,
+``empty``, ``huge`` or ``huge=BYTES``, ``truncate``, ``expire``, ``fail`` or ``fail=CODE``, ``stuck``; the
+suffix ``-after`` (``500-after``, ``drop-after``) sets ``after``.
 Example: ``POST /v3/videos:500:0.5``.
 """
 
@@ -29,9 +35,22 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-__all__ = ["FAULT_KINDS", "JOB_FAULT_KINDS", "REQUEST_FAULT_KINDS", "Fault", "FaultSet", "parse_fault"]
+__all__ = ["AFTER_KINDS", "FAULT_KINDS", "JOB_FAULT_KINDS", "REQUEST_FAULT_KINDS", "Fault", "FaultSet", "parse_fault"]
 
-REQUEST_FAULT_KINDS = ("error", "delay", "drop", "malformed", "rate_limit")
+REQUEST_FAULT_KINDS = (
+    "error",
+    "delay",
+    "drop",
+    "malformed",
+    "rate_limit",
+    "html",
+    "empty",
+    "huge",
+    "truncate",
+    "expire",
+)
+#: Kinds that may lose the answer after the request did its work (``after=True``).
+AFTER_KINDS = ("error", "drop", "malformed", "html", "empty")
 JOB_FAULT_KINDS = ("job_failure", "job_stuck")
 FAULT_KINDS = REQUEST_FAULT_KINDS + JOB_FAULT_KINDS
 _ALIASES = {"slow": "delay", "fail": "job_failure", "stuck": "job_stuck", "429": "rate_limit"}
@@ -49,6 +68,7 @@ class Fault:
     envelope: bool = True
     delay: float = 0.0
     retry_after: int = 1
+    size: int = 4_000_000
     failure_code: str = "rendering_failed"
     failure_message: str = "Rendering failed (injected by the fake)"
     times: int | None = None
@@ -63,10 +83,10 @@ class Fault:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {FAULT_KINDS}")
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError(f"fault rate must be between 0 and 1, got {self.rate}")
-        if self.kind == "error" and not 500 <= self.status <= 599:
-            raise ValueError(f"an error fault needs a 5xx status, got {self.status}")
-        if self.after and self.kind not in ("error", "drop", "malformed"):
-            raise ValueError("after=True only applies to error, drop and malformed faults")
+        if self.kind in ("error", "html") and not 500 <= self.status <= 599:
+            raise ValueError(f"an {self.kind} fault needs a 5xx status, got {self.status}")
+        if self.after and self.kind not in AFTER_KINDS:
+            raise ValueError(f"after=True only applies to {', '.join(AFTER_KINDS)} faults")
         self.method = self.method.upper()
 
     def matches(self, method: str, path: str) -> bool:
@@ -143,6 +163,12 @@ def parse_fault(spec: str) -> Fault:
     else:
         options["kind"] = name
         if value:
-            key, cast = {"delay": ("delay", float), "rate_limit": ("retry_after", int)}.get(name, ("failure_code", str))
+            settings = {
+                "delay": ("delay", float),
+                "rate_limit": ("retry_after", int),
+                "html": ("status", int),
+                "huge": ("size", int),
+            }
+            key, cast = settings.get(name, ("failure_code", str))
             options[key] = cast(value)
     return Fault(path=path or "*", method=method.strip() or "*", rate=rate, **options)  # type: ignore[arg-type]

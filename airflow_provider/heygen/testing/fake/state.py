@@ -255,6 +255,7 @@ class State:
         self._jobs: dict[str, Job] = {}
         self._events: list[Job] = []
         self._files: dict[str, _StoredFile] = {}
+        self._expired_files: set[str] = set()
         self._files_minted = 0
         self._media_seconds: dict[str, float] = {}
         self._buckets: dict[str, dict[str, Any]] = {}
@@ -563,10 +564,15 @@ class State:
             or str(stored.expires_at) != expires
         ):
             raise ApiError(403, "forbidden", "Signature does not match.")
-        if self.now() >= stored.expires_at:
+        if self.now() >= stored.expires_at or token in self._expired_files:
             raise ApiError(403, "forbidden", "Request has expired.")
         content = stored.content() if callable(stored.content) else stored.content
         return stored.name, content.encode() if isinstance(content, str) else content
+
+    def expire_file(self, token: str) -> None:
+        """Make the URL minted as ``token`` answer 403 from now on, as if its signature had run out."""
+        with self.lock:
+            self._expired_files.add(token)
 
     def remember_media_seconds(self, key: str, seconds: float) -> None:
         """Record the length of a source the fake did not mint (an uploaded asset id, or any URL)."""

@@ -306,7 +306,8 @@ def _create_video(body: dict[str, Any]) -> None:
 
 def _studio_scene(scene: dict[str, Any], prefix: str) -> None:
     if scene["type"] == "avatar_video":
-        _speech(scene["input"], f"{prefix}.input", voice_required=True)
+        # The schema: voice_id is "required when script is provided, unless avatar_id is set".
+        _speech(scene["input"], f"{prefix}.input", voice_required=scene["input"]["type"] == "image")
     elif scene["type"] == "image":
         duration = scene.get("duration")
         narrated = any(scene.get(name) for name in ("script", "audio_url", "audio_asset_id"))
