@@ -22,9 +22,9 @@ if AIRFLOW_V_3:
 else:
     from airflow.models import DAG
 
-#: Seconds a task waits for its jobs: long enough for every fault but a job that never finishes. A task that
-#: waits in the worker also waits out a 429's Retry-After only within it: there it covers a full account too.
-WAIT_TIMEOUT = {"deferred": 4.0, "in_worker": 10.0}
+#: Seconds a task waits for its jobs, and for a full account to free a slot (429s are waited out only within
+#: it): long enough for every fault but a job that never finishes.
+WAIT_TIMEOUT = 10.0
 RENDER = {
     "type": "avatar",
     "avatar_id": "look_1",
@@ -55,8 +55,7 @@ def chaos_dag(dag_id: str, *, deferrable: bool) -> DAG:
         params={"out": tempfile.gettempdir()},
         default_args={"retries": 1, "retry_delay": timedelta(seconds=0), "on_failure_callback": record_failure},
     ) as dag:
-        timeout = WAIT_TIMEOUT["deferred" if deferrable else "in_worker"]
-        waiting: dict[str, Any] = {"deferrable": deferrable, "poll_interval": 0.2, "timeout": timeout}
+        waiting: dict[str, Any] = {"deferrable": deferrable, "poll_interval": 0.2, "timeout": WAIT_TIMEOUT}
         render = HeyGenCreateVideoOperator(task_id="render", request=RENDER, **waiting)
         HeyGenTranslateVideoOperator(task_id="translate", request=TRANSLATE, **waiting)
         HeyGenDownloadOperator(

@@ -123,7 +123,7 @@ def test_execute_complete_rejects_a_malformed_event() -> None:
 def test_concurrency_429_defers_on_a_timer_and_resubmits(heygen: FakeHeyGen) -> None:
     heygen.concurrency_limit = 0
     with pytest.raises(TaskDeferred) as info:
-        operator(deferrable=True).execute(context())
+        operator(deferrable=True, timeout=3600).execute(context())
     assert isinstance(info.value.trigger, TimeDeltaTrigger)
     assert info.value.method_name == "resume_after_limit"
     assert not heygen.jobs("video")
@@ -183,6 +183,21 @@ def test_on_kill_in_the_worker_stops_cancellable_jobs_only(heygen: FakeHeyGen) -
 # --- a server wait longer than the cap: no retries in place ------------------------------------------------
 
 
+def test_refusals_are_waited_out_for_the_timeout_at_most_across_deferrals(heygen: FakeHeyGen) -> None:
+    """A plan that never frees a slot (or a request over its cap) fails the task instead of deferring forever."""
+    heygen.concurrency_limit = 0
+    with pytest.raises(TaskDeferred) as info:
+        operator(deferrable=True, timeout=120).execute(context())
+    refused_since = info.value.kwargs["refused_since"]
+    assert abs(refused_since - time.time()) < 5
+    with pytest.raises(TaskDeferred) as again:  # still within the timeout: deferred again, the start kept
+        operator(deferrable=True, timeout=120).resume_after_limit(context(), None, refused_since=refused_since)
+    assert again.value.kwargs == {"refused_since": refused_since}
+    with pytest.raises(RateLimitError, match="Too many concurrent jobs"):  # refused for longer than the timeout
+        operator(deferrable=True, timeout=120).resume_after_limit(context(), None, refused_since=time.time() - 100)
+    assert not heygen.jobs("video")
+
+
 def posts(fake: FakeHeyGen) -> list[Any]:
     return fake.requests_to("POST", "/v3/videos")
 
@@ -190,7 +205,7 @@ def posts(fake: FakeHeyGen) -> list[Any]:
 def test_a_long_retry_after_defers_for_the_whole_wait_then_resubmits_with_the_same_key(heygen: FakeHeyGen) -> None:
     heygen.inject("rate_limit", "/v3/videos", method="POST", retry_after=600, times=1)
     with pytest.raises(TaskDeferred) as info:
-        operator(deferrable=True).execute(context())
+        operator(deferrable=True, timeout=3600).execute(context())
     assert len(posts(heygen)) == 1  # refused once, not retried inside the server's window
     trigger = info.value.trigger
     assert isinstance(trigger, TimeDeltaTrigger) and info.value.method_name == "resume_after_limit"
@@ -198,7 +213,7 @@ def test_a_long_retry_after_defers_for_the_whole_wait_then_resubmits_with_the_sa
     assert 590 < wakes <= 600
     assert timedelta(seconds=590) + DEFERRAL_MARGIN < info.value.timeout <= timedelta(seconds=600) + DEFERRAL_MARGIN
     with pytest.raises(TaskDeferred) as resumed:
-        operator(deferrable=True).resume_after_limit(context(), None)
+        operator(deferrable=True, timeout=3600).resume_after_limit(context(), None, **info.value.kwargs)
     assert isinstance(resumed.value.trigger, HeyGenJobTrigger)
     first, second = posts(heygen)
     assert first.headers["idempotency-key"] == second.headers["idempotency-key"] and len(heygen.jobs("video")) == 1

@@ -7,6 +7,7 @@ what is wrong with it) and the limit, and nothing reached the fake.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable
@@ -574,6 +575,20 @@ ROWS = [
         "png, jpeg, mp4, webm, mp3, wav, pdf or srt",
         id="upload-declared-type",
     ),
+    ex(
+        lambda tmp: HeyGenUploadAssetOperator(task_id="t", source=str(tmp)),
+        "source",
+        "no file at",
+        "png, jpeg, mp4, webm, mp3, wav, pdf or srt",
+        id="upload-a-folder",
+    ),
+    ex(
+        upload("frame.png", PNG, idempotency_key="key with spaces"),
+        "idempotency_key",
+        "'key with spaces'",
+        "A-Z a-z 0-9 _ - : .",
+        id="upload-key",
+    ),
     # --- HeyGenCreateAvatarOperator ------------------------------------------------------------------
     ex(avatar({**PHOTO, "type": "hologram"}), "type", "'hologram'", "'photo'", id="avatar-type"),
     ex(avatar({**PHOTO, "name": ""}), "name", "0 characters", "at least 1", id="avatar-name-empty"),
@@ -642,5 +657,39 @@ def test_bad_input_fails_before_any_request(heygen: FakeHeyGen, tmp_path: Path, 
     assert heygen.requests == [], "nothing may reach HeyGen"
 
 
-def test_there_are_rows_for_every_operator() -> None:
+OPERATORS = {
+    HeyGenCreateVideoOperator,
+    HeyGenVideoAgentOperator,
+    HeyGenTranslateVideoOperator,
+    HeyGenLipsyncOperator,
+    HeyGenTextToSpeechOperator,
+    HeyGenUploadAssetOperator,
+    HeyGenCreateAvatarOperator,
+    HeyGenDownloadOperator,
+}
+
+
+def test_there_are_rows_for_every_operator(tmp_path: Path) -> None:
+    covered = {type(param.values[0].build(tmp_path)) for param in ROWS if param.values[0].stage == "execute"}
+    assert covered == OPERATORS
     assert len(ROWS) >= 40
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(video(wait_for_completion=False), id="video"),
+        pytest.param(agent(wait_for_completion=False), id="agent"),
+        pytest.param(translate(wait_for_completion=False), id="translation"),
+        pytest.param(lipsync(wait_for_completion=False), id="lipsync"),
+        pytest.param(speech(), id="speech"),
+        pytest.param(upload("frame.png", PNG), id="upload"),
+        pytest.param(avatar(wait_for_completion=False), id="avatar"),
+        pytest.param(download(), id="download"),
+    ],
+)
+def test_the_same_operators_with_good_input_do_reach_heygen(heygen: FakeHeyGen, tmp_path: Path, build: Build) -> None:
+    """The control: without it, "nothing reached the fake" could mean the operators were never pointed at it."""
+    with contextlib.suppress(Exception):  # how HeyGen answers (a 404, an unknown voice) is not the point here
+        build(tmp_path).execute(context())
+    assert heygen.requests

@@ -3,7 +3,8 @@
 (a) Whatever the models accept, the fake (which checks HeyGen's published schemas and limits) accepts too.
 (b) Whatever HeyGen (or a proxy in front of it) answers, the client and the status readers raise only
     ``HeyGenError`` subclasses, and the trigger still yields exactly one event.
-Every example that once broke one of these is kept below as an ``@example``.
+Every example that once broke one of these is kept below, as an ``@example`` or a regression row.
+Seeded (``derandomize``) and bounded: the whole file runs in seconds, the same way every time.
 """
 
 from __future__ import annotations
@@ -222,7 +223,6 @@ studio_videos = body(
     callback_url=maybe(http_url),
     callback_id=maybe(text),
 )
-videos = avatar_videos | image_videos | cinematic_videos | studio_videos
 
 speech_requests = body(
     text=st.text(min_size=1, max_size=m.SPEECH_MAX_CHARS),
@@ -333,7 +333,10 @@ def poster(make_fake: Callable[..., FakeHeyGen]) -> Iterator[Poster]:
 
 
 SENDS: dict[str, tuple[str, Callable[[Any], m.RequestModel], st.SearchStrategy[Any]]] = {
-    "video": ("/v3/videos", m.parse_video_request, videos),
+    "avatar-video": ("/v3/videos", m.parse_video_request, avatar_videos),
+    "image-video": ("/v3/videos", m.parse_video_request, image_videos),
+    "cinematic-video": ("/v3/videos", m.parse_video_request, cinematic_videos),
+    "studio-video": ("/v3/videos", m.parse_video_request, studio_videos),
     "speech": ("/v3/voices/speech", m.SpeechRequest.parse, speech_requests),
     "translation": ("/v3/video-translations", m.VideoTranslationRequest.parse, translation_requests),
     "lipsync": ("/v3/lipsyncs", m.LipsyncRequest.parse, lipsync_requests),
@@ -347,7 +350,7 @@ SENDS: dict[str, tuple[str, Callable[[Any], m.RequestModel], st.SearchStrategy[A
 def test_what_the_model_accepts_the_fake_accepts(poster: Poster, name: str) -> None:
     path, parse, requests = SENDS[name]
 
-    @FEW
+    @settings(FEW, max_examples=30)  # each one a real POST to the fake; ten kinds of request
     @given(request=requests)
     def check(request: Any) -> None:
         try:
@@ -463,10 +466,25 @@ envelopes = st.one_of(
 )
 
 
+ODD_BODIES = [
+    b"",
+    b"<html>502 Bad Gateway</html>",
+    b'{"data":',
+    b"null",
+    b'{"data": {"id": "v_1", "status": "completed", "progress": NaN, "duration": Infinity}}',  # Python reads these
+    b'{"data": [{"video_id": "v_1", "status": "failed", "error": -Infinity}]}',
+    b"\xef\xbb\xbf{}",  # a byte-order mark
+    b'{"data": "\\ud800"}',  # a lone surrogate
+]
+
+
 @st.composite
 def answers(draw: st.DrawFn) -> httpx.Response:
     """One HTTP answer: any status, a body that is JSON of any shape or not JSON at all, odd headers."""
-    status = draw(st.sampled_from([200, 201, 202, 204, 299, 400, 401, 402, 403, 404, 409, 413, 422, 429, 500, 503]))
+    status = draw(
+        st.sampled_from([200, 201, 202, 204, 400, 401, 402, 403, 404, 409, 413, 422, 429, 500, 503])
+        | st.integers(200, 599)
+    )
     headers = draw(
         st.dictionaries(
             st.sampled_from(["retry-after", "retry-after-ms", "x-request-id"]),
@@ -477,32 +495,43 @@ def answers(draw: st.DrawFn) -> httpx.Response:
     if draw(st.booleans()):
         content = json.dumps(draw(envelopes)).encode()
     else:
-        content = draw(st.binary(max_size=40) | st.sampled_from([b"", b"<html>502</html>", b'{"data":', b"null"]))
+        content = draw(st.binary(max_size=40) | st.sampled_from(ODD_BODIES))
     return httpx.Response(status, headers=headers, content=content)
 
 
-def client_answering(replies: list[httpx.Response], sleeps: list[float]) -> HeyGenClient:
+def answering(replies: list[httpx.Response]) -> httpx.MockTransport:
+    """A transport giving ``replies`` in turn, then the last one again and again."""
     queue = list(replies)
 
     def handler(request: httpx.Request) -> httpx.Response:
         reply = queue.pop(0) if len(queue) > 1 else queue[0]
         return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
 
+    return httpx.MockTransport(handler)
+
+
+def client_answering(replies: list[httpx.Response], sleeps: list[float]) -> HeyGenClient:
+    """A client whose transport gives ``replies`` (see ``answering``) and whose sleeps are only recorded."""
     return HeyGenClient(
         "test-key",
         base_url="https://api.example.test",
         retry=RetryPolicy(max_attempts=2, max_wait=1e9),
-        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        http_client=httpx.Client(transport=answering(replies)),
         sleep=sleeps.append,
     )
 
 
 AVATAR = m.AvatarVideoRequest(avatar_id="look_1", voice_id="voice_1", script="Hello")
+SPEECH = m.SpeechRequest(text="Hello", voice_id="voice_1")
 CALLS: dict[str, Callable[[HeyGenClient], Any]] = {
     "request": lambda client: client.request("GET", "/v3/videos/v_1"),
     "get_video": lambda client: client.get_video("v_1"),
     "create_video": lambda client: client.create_video(AVATAR, idempotency_key="k1"),
+    "create_speech": lambda client: client.create_speech(SPEECH, idempotency_key="k1"),
+    "get_video_translation": lambda client: client.get_video_translation("vt_1"),
+    "get_job": lambda client: client.get_job("lipsync", "ls_1"),
     "get_job_statuses": lambda client: client.get_job_statuses("video", ["v_1", "v_2"]),
+    "get_translation_statuses": lambda client: client.get_job_statuses("video_translation", ["vt_1"]),
 }
 
 
@@ -514,6 +543,7 @@ CALLS: dict[str, Callable[[HeyGenClient], Any]] = {
 @example(replies=[httpx.Response(200, json={"data": {"id": 5, "status": []}})], call="get_video")
 @example(replies=[httpx.Response(200, json={"data": {"video_id": "v_1"}})], call="get_job_statuses")
 @example(replies=[httpx.Response(200, json={"data": ["v_1", 2]})], call="get_job_statuses")
+@example(replies=[httpx.Response(200, json={"data": ["abc"]})], call="get_job")
 def test_any_answer_gives_a_result_or_a_heygen_error(replies: list[httpx.Response], call: str) -> None:
     sleeps: list[float] = []
     with client_answering(replies, sleeps) as client:
@@ -529,9 +559,13 @@ def test_any_answer_gives_a_result_or_a_heygen_error(replies: list[httpx.Respons
 @example(kind="video", data={"status": "failed", "failure_code": 42, "progress": 10**400})
 @example(kind="video", data={"status": "failed", "error": {"code": ["x"], "message": {"m": 1}}})
 @example(kind="video", data=["not", "an", "object"])
+@example(kind="video", data={"status": "completed", "duration": "30.5"})
+@example(kind="lipsync", data={"status": "completed", "duration": 10**400})
 def test_a_resource_of_any_shape_gives_a_status_or_a_heygen_error(kind: str, data: Any) -> None:
+    """What the operators read of a finished job: its status, its part of the result and its cost."""
+    spec = job_kind(kind)
     try:
-        status = JobStatus.from_resource(job_kind(kind), "j_1", data)
+        status = JobStatus.from_resource(spec, "j_1", data)
     except HeyGenError:
         return
     assert status.failure_code is None or isinstance(status.failure_code, str)
@@ -539,6 +573,9 @@ def test_a_resource_of_any_shape_gives_a_status_or_a_heygen_error(kind: str, dat
     assert status.progress is None or math.isfinite(status.progress)
     if status.state.is_terminal:
         JobEvent.from_statuses(kind, {"j_1": status}).to_payload()
+    spec.describe("j_1", data)
+    cost = spec.cost_of({}, data.get("duration"))
+    assert cost is None or (math.isfinite(cost) and cost >= 0), cost
 
 
 @FEW
@@ -565,49 +602,125 @@ def test_status_answers_of_any_shape_give_statuses_or_a_heygen_error(
     assert list(statuses) == job_ids
 
 
+@FEW
+@given(
+    replies=st.lists(answers(), min_size=1, max_size=3),
+    kind=st.sampled_from(["video", "video_translation", "lipsync", "video_agent", "avatar"]),
+    count=st.integers(1, 3),
+)
+@example(
+    replies=[httpx.Response(200, json={"data": [{"video_id": "j_0", "status": "completed"}]})], kind="video", count=2
+)
+def test_async_statuses_of_any_answer_are_statuses_or_a_heygen_error(
+    replies: list[httpx.Response], kind: str, count: int
+) -> None:
+    """The path every trigger polls through: ``AsyncHeyGenClient.get_job_statuses``."""
+    job_ids = [f"j_{index}" for index in range(count)]
+
+    async def poll() -> dict[str, JobStatus] | None:
+        async with httpx.AsyncClient(transport=answering(replies)) as http:
+            client = AsyncHeyGenClient(
+                "test-key", base_url="https://api.example.test", retry=RetryPolicy(max_attempts=1), http_client=http
+            )
+            try:
+                return await client.get_job_statuses(kind, job_ids)
+            except HeyGenError as exc:
+                str(exc)  # the message itself must not fail
+                return None
+
+    statuses = asyncio.run(asyncio.wait_for(poll(), 10))
+    assert statuses is None or list(statuses) == job_ids
+
+
+def test_an_error_answer_nested_too_deep_is_a_heygen_error() -> None:
+    """``json.loads`` raises RecursionError (not a ValueError) on 100,000 nested arrays."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with client_answering([httpx.Response(500, content=deep)], []) as client, pytest.raises(HeyGenError):
+        client.get_video("v_1")
+
+
+# Three bugs of api/client.py these found: a body nested too deep, page data that is not a list, a
+# next_token that repeats.
+
+
+def test_a_success_answer_nested_too_deep_is_a_heygen_error() -> None:
+    deep = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with client_answering([httpx.Response(200, content=deep)], []) as client, pytest.raises(HeyGenError):
+        client.get_video("v_1")
+
+
+@pytest.mark.parametrize("data", [5, True])
+def test_a_page_that_is_not_a_list_is_a_heygen_error(data: Any) -> None:
+    with client_answering([httpx.Response(200, json={"data": data})], []) as client, pytest.raises(HeyGenError):
+        list(client.list_videos())
+
+
+def test_a_next_token_that_repeats_is_a_heygen_error_not_an_endless_loop() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if len(sent) > 50:  # what a fixed client would never ask for
+            raise RuntimeError(f"{len(sent)} requests for one list")
+        return httpx.Response(200, json={"data": [], "has_more": True, "next_token": "t_1"})
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    with (
+        HeyGenClient("test-key", base_url="https://api.example.test", http_client=http) as client,
+        pytest.raises(HeyGenError),
+    ):
+        list(client.list_videos())
+
+
 # --- the trigger ----------------------------------------------------------------------------------------
 
 
-async def run_trigger(trigger: HeyGenJobTrigger) -> list[Any]:
-    return [event async for event in trigger.run()]
-
-
 @settings(FEW, max_examples=20)
-@given(replies=st.lists(answers(), min_size=1, max_size=4), count=st.integers(1, 2))
-@example(
-    replies=[httpx.Response(200, json={"data": [{"video_id": "j_0", "status": "failed", "failure_code": 1}]})], count=2
+@given(
+    replies=st.lists(answers(), min_size=1, max_size=4),
+    kind=st.sampled_from(["video", "video_translation", "video_agent"]),
+    count=st.integers(1, 2),
 )
-@example(replies=[httpx.Response(200, json={"data": {"status": "failed", "error": {"code": {}}}})], count=1)
+@example(
+    replies=[httpx.Response(200, json={"data": [{"video_id": "j_0", "status": "failed", "failure_code": 1}]})],
+    kind="video",
+    count=2,
+)
+@example(
+    replies=[httpx.Response(200, json={"data": {"status": "failed", "error": {"code": {}}}})], kind="video", count=1
+)
 def test_the_trigger_yields_one_event_whatever_heygen_answers(
-    replies: list[httpx.Response], count: int, monkeypatch: pytest.MonkeyPatch
+    replies: list[httpx.Response], kind: str, count: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    queue = list(replies)
-    raised: list[BaseException] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        reply = queue.pop(0) if len(queue) > 1 else queue[0]
-        return httpx.Response(reply.status_code, headers=reply.headers, content=reply.content)
+    raised: list[Exception] = []  # what the status reads raised: HeyGenError only
+    opened: list[httpx.AsyncClient] = []
 
     class Recording(AsyncHeyGenClient):
         async def get_job_statuses(self, kind: str, job_ids: Any) -> dict[str, JobStatus]:
             try:
                 return await super().get_job_statuses(kind, job_ids)
-            except BaseException as exc:
+            except Exception as exc:
                 raised.append(exc)
                 raise
 
     async def client(self: StatusPoller) -> AsyncHeyGenClient:
+        opened.append(httpx.AsyncClient(transport=answering(replies)))
         return Recording(
-            "test-key",
-            base_url="https://api.example.test",
-            retry=RetryPolicy(max_attempts=1),
-            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+            "test-key", base_url="https://api.example.test", retry=RetryPolicy(max_attempts=1), http_client=opened[-1]
         )
 
     monkeypatch.setattr(StatusPoller, "_client", client)
     job_ids = [f"j_{index}" for index in range(count)]
-    trigger = HeyGenJobTrigger("heygen_default", "video", job_ids, 0.1, time.time() + 0.4)
-    events = asyncio.run(asyncio.wait_for(run_trigger(trigger), 10))
+    trigger = HeyGenJobTrigger("heygen_default", kind, job_ids, 0.1, time.time() + 0.4)
+
+    async def run() -> list[Any]:
+        try:
+            return [event async for event in trigger.run()]
+        finally:
+            for http in opened:
+                await http.aclose()
+
+    events = asyncio.run(asyncio.wait_for(run(), 10))  # a hang fails here, after 10 s
     assert len(events) == 1
     event = JobEvent.from_payload(events[0].payload, job_ids=job_ids)
     assert not [exc for exc in raised if not isinstance(exc, HeyGenError)], raised

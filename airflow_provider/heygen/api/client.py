@@ -107,7 +107,7 @@ class _BaseClient:
             return {}
         try:
             body = response.json() if response.content else None
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
             body = None
         if not isinstance(body, dict):
             raise MalformedResponseError(
@@ -139,11 +139,34 @@ class _BaseClient:
         )
 
     @staticmethod
-    def _next_page_params(page: Page, params: dict[str, Any]) -> dict[str, Any] | None:
-        """Query parameters of the page after ``page``, or None at the end of the list."""
+    def _page_items(page: Page, path: str) -> list[Any]:
+        """The items of one page of a list; a ``MalformedResponseError`` unless ``data`` is a list (or absent)."""
+        items = page.get("data") or []
+        if not isinstance(items, list):
+            raise MalformedResponseError(
+                f"page data is {type(items).__name__}, not a list",
+                status_code=200,
+                code="malformed_response",
+                method="GET",
+                path=path,
+            )
+        return items
+
+    @staticmethod
+    def _next_page_params(page: Page, params: dict[str, Any], path: str = "") -> dict[str, Any] | None:
+        """Query parameters of the page after ``page``, or None at the end of the list; a token that repeats the
+        one just sent would loop forever, so it is a ``MalformedResponseError``."""
         token = page.get("next_token")
         if not page.get("has_more") or not token:
             return None
+        if token == params.get("token"):
+            raise MalformedResponseError(
+                f"next_token {str(token)[:40]!r} repeats the token just sent",
+                status_code=200,
+                code="malformed_response",
+                method="GET",
+                path=path,
+            )
         return {**params, "token": token}
 
 
@@ -201,8 +224,8 @@ class HeyGenClient(_BaseClient, HeyGenOperations):
         query: dict[str, Any] | None = dict(params or {})
         while query is not None:
             page = self.request("GET", path, params=query)
-            yield from page.get("data") or []
-            query = self._next_page_params(page, query)
+            yield from self._page_items(page, path)
+            query = self._next_page_params(page, query, path)
 
     def close(self) -> None:
         """Close the HTTP client if this client created it (one passed in belongs to its owner)."""
@@ -275,9 +298,9 @@ class AsyncHeyGenClient(_BaseClient):
         query: dict[str, Any] | None = dict(params or {})
         while query is not None:
             page = await self.request("GET", path, params=query)
-            for item in page.get("data") or []:
+            for item in self._page_items(page, path):
                 yield item
-            query = self._next_page_params(page, query)
+            query = self._next_page_params(page, query, path)
 
     async def get_job_statuses(self, kind: str, job_ids: Sequence[str]) -> dict[str, JobStatus]:
         """The status of many jobs of one kind: bulk where HeyGen can, else concurrent GETs (bounded)."""

@@ -10,6 +10,7 @@ guessing low.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -29,6 +30,7 @@ __all__ = [
     "PerSecond",
     "Price",
     "Unpriced",
+    "finite_number",
 ]
 
 # Credits per second of output, or per call where the key says so. Origin: HeyGen's pricing table.
@@ -119,6 +121,17 @@ def source_seconds(body: Mapping[str, Any], source_length: float | None) -> floa
     return None
 
 
+def finite_number(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number, else None: what a broken answer holds is unknown, no crash."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    return number if math.isfinite(number) else None
+
+
 class Price(Protocol):
     """How a job kind is priced: an estimate from the request, and the cost once its output length is known."""
 
@@ -153,7 +166,9 @@ class PerSecond:
         )
 
     def cost(self, body: Mapping[str, Any], output_seconds: float | None) -> float | None:
-        return None if output_seconds is None else round(output_seconds * self.rate(body), self.digits)
+        # The length comes from HeyGen's answer: one that is not a number of seconds leaves the cost unknown.
+        seconds = finite_number(output_seconds)
+        return None if seconds is None or seconds < 0 else round(seconds * self.rate(body), self.digits)
 
 
 @dataclass(frozen=True)

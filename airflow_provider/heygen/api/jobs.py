@@ -173,7 +173,7 @@ class JobStatus:
             job_id=job_id,
             status=status if isinstance(status, str) else None,
             state=kind.state(status if isinstance(status, str) else None),
-            progress=_progress(data.get("progress")),
+            progress=credits.finite_number(data.get("progress")),
             failure_code=_text(failure_code),
             failure_message=_text(failure_message),
             data=dict(data),
@@ -188,17 +188,6 @@ def _text(value: Any) -> str | None:
         return json.dumps(value)
     except (TypeError, ValueError):
         return str(value)
-
-
-def _progress(value: Any) -> float | None:
-    """A progress percentage, when it is a finite number (an int too large for a float is not)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        progress = float(value)
-    except OverflowError:
-        return None
-    return progress if math.isfinite(progress) else None
 
 
 # Bulk status endpoints speak their own vocabulary (queued|processing|completed|failed|not_found).

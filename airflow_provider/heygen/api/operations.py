@@ -403,7 +403,17 @@ class HeyGenOperations:
 
     def get_job(self, kind: str, job_id: str) -> dict[str, Any]:
         """A job's whole resource (fresh URLs, duration, failure details), as HeyGen sent it."""
-        return dict(self._data(job_kind(kind).status_url_path(job_id)) or {})
+        path = job_kind(kind).status_url_path(job_id)
+        data = self._data(path)
+        if data is not None and not isinstance(data, Mapping):
+            raise MalformedResponseError(
+                f"answer is not a {kind} resource: data is {type(data).__name__}",
+                status_code=200,
+                code="unexpected_response",
+                method="GET",
+                path=path,
+            )
+        return dict(data or {})
 
     def cancel_job(self, kind: str, job_id: str) -> None:
         """Stop a job where HeyGen can (Video Agent sessions); a no-op for other kinds."""

@@ -206,6 +206,8 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         self.max_credits = check_max_credits(max_credits)
         self.cancel_on_kill = cancel_on_kill
         self._job_ids: list[str] = []
+        #: When HeyGen first refused this task's submit (429), carried across rate-limit deferrals.
+        self._refused_since: float | None = None
         self._result: dict[str, Any] | None = None
 
     @property
@@ -298,32 +300,41 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         """Run ``submit``, waiting out HeyGen's 429s (rate or concurrent jobs) for the server's ``Retry-After``.
 
         Deferrable: defer on a timer for the whole wait, then run the task again (the same keys replay, so
-        nothing is created twice). Otherwise: sleep in the worker while the task's ``timeout`` leaves room for
-        the wait, else fail with the error, which names the wait.
+        nothing is created twice). Otherwise: sleep in the worker. Either way for at most the task's ``timeout``
+        from the first refusal (deferrals carry it along), so that an account that never frees a slot, or a
+        request bigger than the plan's cap, fails with the error instead of waiting forever.
         """
-        deadline = time.monotonic() + self.timeout
+        refused_since = self._refused_since
         while True:
             try:
                 with fail_fast():
                     return submit()
             except RateLimitError as exc:
                 wait = exc.retry_after if exc.retry_after is not None else self.poll_interval
+                refused_since = refused_since or time.time()
+                left = refused_since + self.timeout - time.time()
+                if wait > left:
+                    self.log.error(
+                        "HeyGen has refused the submit for %.0fs and asks to wait %.0fs more, past the %.0fs timeout",
+                        time.time() - refused_since,
+                        wait,
+                        self.timeout,
+                    )
+                    raise
                 if self.deferrable:
                     self.log.info("HeyGen refused the submit (%s); deferring %.0fs, then submitting again", exc, wait)
                     self.defer(
                         trigger=TimeDeltaTrigger(timedelta(seconds=wait)),
                         method_name="resume_after_limit",
+                        kwargs={"refused_since": refused_since},
                         timeout=deferral_timeout(time.time() + wait),
                     )
-                left = deadline - time.monotonic()
-                if wait > left:
-                    self.log.error("HeyGen asks to wait %.0fs, more than the %.0fs left of timeout", wait, left)
-                    raise
                 self.log.info("HeyGen refused the submit (%s); waiting %.0fs to submit again", exc, wait)
                 time.sleep(wait)
 
-    def resume_after_limit(self, context: Context, event: Any = None) -> Any:
+    def resume_after_limit(self, context: Context, event: Any = None, refused_since: float | None = None) -> Any:
         """Back from a rate-limit deferral: start the lifecycle again (same key, so no duplicate)."""
+        self._refused_since = refused_since
         return self.execute(context)
 
     # --- waiting ---------------------------------------------------------------------------------------
