@@ -30,7 +30,9 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncHeyGenClient", "HeyGenCl
 DEFAULT_BASE_URL = "https://api.heygen.com"
 DEFAULT_TIMEOUT = 60.0
 USER_AGENT = f"airflow-provider-heygen/{__version__} httpx/{httpx.__version__} python/{platform.python_version()}"
-IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
+#: The characters HeyGen takes in an ``Idempotency-Key`` (a regex character class), and a whole key.
+IDEMPOTENCY_KEY_CHARS = r"A-Za-z0-9_\-:."
+IDEMPOTENCY_KEY_PATTERN = re.compile(rf"^[{IDEMPOTENCY_KEY_CHARS}]{{1,255}}$")
 BASE_URL_RULE = (
     "an http:// or https:// URL (or a bare host, which gets https://) without credentials, query or fragment"
 )
@@ -143,12 +145,8 @@ class _BaseClient:
         """The items of one page of a list; a ``MalformedResponseError`` unless ``data`` is a list (or absent)."""
         items = page.get("data") or []
         if not isinstance(items, list):
-            raise MalformedResponseError(
-                f"page data is {type(items).__name__}, not a list",
-                status_code=200,
-                code="malformed_response",
-                method="GET",
-                path=path,
+            raise MalformedResponseError.of_answer(
+                f"page data is {type(items).__name__}, not a list", method="GET", path=path, code="malformed_response"
             )
         return items
 
@@ -160,12 +158,11 @@ class _BaseClient:
         if not page.get("has_more") or not token:
             return None
         if token == params.get("token"):
-            raise MalformedResponseError(
+            raise MalformedResponseError.of_answer(
                 f"next_token {str(token)[:40]!r} repeats the token just sent",
-                status_code=200,
-                code="malformed_response",
                 method="GET",
                 path=path,
+                code="malformed_response",
             )
         return {**params, "token": token}
 

@@ -138,6 +138,13 @@ class ServerError(APIStatusError):
 class MalformedResponseError(APIStatusError):
     """A 2xx answer whose body is not the JSON envelope (a proxy page, a truncated body)."""
 
+    @classmethod
+    def of_answer(
+        cls, message: str, *, method: str, path: str, code: str = "unexpected_response"
+    ) -> MalformedResponseError:
+        """A 200 answer that parsed but does not hold what ``method path`` returns."""
+        return cls(message, status_code=200, code=code, method=method, path=path)
+
 
 # --- connection branch -----------------------------------------------------------------------------
 

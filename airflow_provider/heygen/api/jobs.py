@@ -152,10 +152,8 @@ class JobStatus:
         dropped. An answer that is not a JSON object at all is a ``MalformedResponseError``.
         """
         if not isinstance(data, Mapping):
-            raise MalformedResponseError(
+            raise MalformedResponseError.of_answer(
                 f"status of {kind.name} {job_id} is not a JSON object: {type(data).__name__}",
-                status_code=200,
-                code="unexpected_response",
                 method="GET",
                 path=kind.status_url_path(job_id),
             )
@@ -411,10 +409,8 @@ def statuses_from_responses(
             if items is None:
                 continue
             if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
-                raise MalformedResponseError(
+                raise MalformedResponseError.of_answer(
                     f"bulk status answer is not a list of objects: {str(items)[:200]}",
-                    status_code=200,
-                    code="unexpected_response",
                     method="GET",
                     path=kind.bulk_status_path,
                 )

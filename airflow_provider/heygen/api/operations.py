@@ -45,12 +45,8 @@ def _parse(model: type[_R], envelope: Mapping[str, Any], method: str, path: str)
         return model.model_validate(envelope.get("data") or {})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise MalformedResponseError(
-            f"answer is not a {model.__name__}: {problems}",
-            status_code=200,
-            code="unexpected_response",
-            method=method,
-            path=path,
+        raise MalformedResponseError.of_answer(
+            f"answer is not a {model.__name__}: {problems}", method=method, path=path
         ) from None
 
 
@@ -406,12 +402,8 @@ class HeyGenOperations:
         path = job_kind(kind).status_url_path(job_id)
         data = self._data(path)
         if data is not None and not isinstance(data, Mapping):
-            raise MalformedResponseError(
-                f"answer is not a {kind} resource: data is {type(data).__name__}",
-                status_code=200,
-                code="unexpected_response",
-                method="GET",
-                path=path,
+            raise MalformedResponseError.of_answer(
+                f"answer is not a {kind} resource: data is {type(data).__name__}", method="GET", path=path
             )
         return dict(data or {})
 

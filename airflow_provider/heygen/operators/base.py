@@ -38,6 +38,7 @@ from airflow_provider.heygen._compat import (
     TimeDeltaTrigger,
     default_deferrable,
 )
+from airflow_provider.heygen.api.client import IDEMPOTENCY_KEY_CHARS
 from airflow_provider.heygen.api.credits import CreditEstimate
 from airflow_provider.heygen.api.errors import (
     BadRequestError,
@@ -96,7 +97,7 @@ def retry_key(key: str, generation: int, index: int, jobs: int) -> str:
 #: A given ``Idempotency-Key``: HeyGen's alphabet, and at most 200 characters so that the keys derived from it
 #: (``:retry1-3``, ``:generate-<hash>``, ``-renewed-1``) stay within HeyGen's 255.
 IDEMPOTENCY_KEY_MAX_CHARS = 200
-_IDEMPOTENCY_KEY_ALPHABET = re.compile(r"^[A-Za-z0-9_\-:.]+$")
+_IDEMPOTENCY_KEY_ALPHABET = re.compile(rf"^[{IDEMPOTENCY_KEY_CHARS}]+$")
 
 
 def check_idempotency_key(key: str | None) -> str | None:
