@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV := $(PYTHON) -m uv
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint pytest demo lock clean bench docs chaos
+.PHONY: test lint pytest demo lock clean bench docs chaos engine
 
 test: lint pytest
 
@@ -32,19 +32,21 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(UV) pip install --quiet -p $(BIN)/python --no-deps -e .
 	@touch $@
 
-# Re-resolve both locks after changing dependencies in pyproject.toml. Airflow 2's ObjectStoragePath rejects
+# Re-resolve both locks after changing dependencies in pyproject.toml (versions already locked are kept).
+# Only Airflow 3's lock carries the `engine` group (make engine). Airflow 2's ObjectStoragePath rejects
 # every URL scheme with universal-pathlib 0.3 ("incompatible protocol"), so its lock keeps 0.2.
 lock:
 	for v in 3.3.2 2.10.5; do \
 		echo "apache-airflow==$$v" > /tmp/heygen-airflow-pin.txt; \
-		case $$v in 2.*) echo "universal-pathlib<0.3" >> /tmp/heygen-airflow-pin.txt;; esac; \
-		$(UV) pip compile --quiet pyproject.toml --extra fake --extra docs --group dev \
+		groups="--group dev --group engine"; \
+		case $$v in 2.*) echo "universal-pathlib<0.3" >> /tmp/heygen-airflow-pin.txt; groups="--group dev";; esac; \
+		$(UV) pip compile --quiet pyproject.toml --extra fake --extra docs $$groups \
 			--constraint /tmp/heygen-airflow-pin.txt --python-version 3.11 --universal \
 			-o locks/airflow-$$v.txt; \
 	done
 
 clean:
-	rm -rf .venvs .pytest_cache .mypy_cache .ruff_cache demo-output chaos-report.json
+	rm -rf .venvs .pytest_cache .mypy_cache .ruff_cache demo-output chaos-report.json engine-report.json engine-report.md
 
 # The chaos suite in full: every fault class with 5 seeds, waiting in the triggerer and in the worker; prints the
 # table and writes it to chaos-report.json (`make test` runs each fault once, seeded, in the triggerer).
@@ -52,6 +54,13 @@ CHAOS_RUNS ?= 5
 chaos: $(STAMP)
 	CHAOS_RUNS=$(CHAOS_RUNS) CHAOS_MODES=deferred,in_worker CHAOS_REPORT=chaos-report.json \
 		$(BIN)/pytest tests/reliability -p no:cacheprovider $(PYTEST_ARGS)
+
+# The real Airflow 3 engine (PostgreSQL; LocalExecutor, then CeleryExecutor on Redis with two workers and two
+# triggerers): a backfill at the plan's cap and crashes of each component; prints the table, writes engine-report.json.
+ENGINE_TESTS ?= tests/engine
+engine: $(STAMP)
+	bash scripts/install-engine.sh
+	HEYGEN_ENGINE=1 ENGINE_REPORT=engine-report.json $(BIN)/pytest $(ENGINE_TESTS) -p no:cacheprovider $(PYTEST_ARGS)
 
 # Triggerer CPU per waiting job: naive per-trigger polling vs the shared bulk poller (prints numbers, asserts none).
 bench: $(STAMP)

@@ -100,6 +100,19 @@ def test_429_waits_retry_after_seconds(respx_mock: respx.MockRouter, client: Hey
 
 
 @respx.mock(base_url=BASE)
+def test_waiting_at_most_raises_a_longer_retry_after_at_once_then_restores_the_policy(
+    respx_mock: respx.MockRouter, client: HeyGenClient, sleep: FakeSleep
+) -> None:
+    respx_mock.post("/v3/videos").mock(side_effect=[limited("1"), limited("7"), limited("7")])
+    policy = client.retry
+    with client.waiting_at_most(2.0), pytest.raises(errors.RateLimitError) as info:
+        client.request("POST", "/v3/videos", json={"type": "avatar"})
+    assert sleep.waits == [1.0]  # the 1 s wait fits in place; the 7 s one is the caller's
+    assert info.value.retry_after == 7.0
+    assert client.retry is policy
+
+
+@respx.mock(base_url=BASE)
 def test_retry_after_http_date_is_honoured(
     respx_mock: respx.MockRouter, client: HeyGenClient, sleep: FakeSleep
 ) -> None:

@@ -120,6 +120,19 @@ def test_execute_complete_rejects_a_malformed_event() -> None:
         operator(deferrable=True).execute_complete(context(), {"status": "weird"})
 
 
+def test_a_full_account_defers_at_once_instead_of_sleeping_in_the_worker(
+    fake: FakeHeyGen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_HEYGEN_DEFAULT", fake.airflow_conn_env())  # default retries: 60 s in place
+    fake.clock_speed, fake.concurrency_limit = 1.0, 1
+    with pytest.raises(TaskDeferred):
+        operator(deferrable=True, request={**REQUEST, "script": " ".join(["word"] * 50)}).execute(context())  # 20 s
+    with pytest.raises(TaskDeferred) as info:
+        operator(deferrable=True, timeout=3600).execute(context())
+    assert isinstance(info.value.trigger, TimeDeltaTrigger)  # waiting ~20 s for the slot, but not in the worker
+    assert [request.status for request in fake.requests_to("POST", "/v3/videos")] == [200, 429]
+
+
 def test_concurrency_429_defers_on_a_timer_and_resubmits(heygen: FakeHeyGen) -> None:
     heygen.concurrency_limit = 0
     with pytest.raises(TaskDeferred) as info:

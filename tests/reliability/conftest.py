@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.reliability.chaos import Verdict
+from tests.tables import write_table
 
 _VERDICTS: list[Verdict] = []
 COLUMNS = ("fault", "mode", "runs", "successes", "clear failures", "duplicates", "lost or partial", "faults hit")
@@ -57,11 +58,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not _VERDICTS:
         return
     rows = table(_VERDICTS)
-    widths = [max(len(column), *(len(str(row[column])) for row in rows)) for column in COLUMNS]
-    terminalreporter.section("chaos: every fault, its runs and what they lost")
-    for line in ([dict(zip(COLUMNS, COLUMNS, strict=True))], rows):
-        for row in line:
-            terminalreporter.write_line("  ".join(str(row[c]).ljust(w) for c, w in zip(COLUMNS, widths, strict=True)))
+    write_table(terminalreporter, "chaos: every fault, its runs and what they lost", rows, COLUMNS)
     if report := os.environ.get("CHAOS_REPORT"):
         Path(report).write_text(json.dumps({"table": rows, "runs": [v.as_row() for v in _VERDICTS]}, indent=2))
         terminalreporter.write_line(f"written to {report}")

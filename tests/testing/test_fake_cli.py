@@ -6,12 +6,15 @@ import json
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.testing.helpers import AVATAR_VIDEO
 
 SCRIPT = Path(sys.executable).with_name("heygen-fake-api")
 
@@ -52,6 +55,28 @@ def test_the_cli_applies_faults_and_limits(start_cli: Callable[..., tuple[str, d
     headers = {"x-api-key": "fake-heygen-api-key"}
 
     assert [httpx.get(f"{url}/v3/users/me", headers=headers).status_code for _ in range(3)] == [503, 503, 429]
+
+
+def test_the_cli_keeps_a_state_file_of_jobs_and_refusals(
+    start_cli: Callable[..., tuple[str, dict[str, str]]], tmp_path: Path
+) -> None:
+    state_file = tmp_path / "fake.json"
+    url, _ = start_cli("--concurrency-limit", "1", "--job-seconds", "100", "--state-file", str(state_file))
+    headers = {"x-api-key": "fake-heygen-api-key"}
+    answers = [httpx.post(f"{url}/v3/videos", headers=headers, json=AVATAR_VIDEO).status_code for _ in range(2)]
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        snapshot = json.loads(state_file.read_text()) if state_file.exists() else {"jobs": []}
+        if snapshot["jobs"] and snapshot["requests"]["refused_creates"]:
+            break
+        time.sleep(0.1)
+    assert answers == [200, 429]
+    (job,) = snapshot["jobs"]
+    assert job["kind"] == "video"
+    assert job["completed_at"] is None
+    assert snapshot["requests"]["by_status"]["429"] == 1
+    assert not list(tmp_path.glob("*.part"))
 
 
 def test_a_bad_fault_spec_exits_with_usage_error() -> None:

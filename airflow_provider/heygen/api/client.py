@@ -8,6 +8,8 @@ retry decision); ``HeyGenClient`` and ``AsyncHeyGenClient`` only send and sleep.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import platform
 import re
 import time
@@ -88,6 +90,17 @@ class _BaseClient:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    @contextlib.contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """Within the block, no call waits more than ``seconds`` in place between tries: a longer
+        ``Retry-After`` raises its ``RateLimitError`` at once, for the caller to wait elsewhere."""
+        policy = self.retry
+        self.retry = dataclasses.replace(policy, max_wait=min(policy.max_wait, seconds))
+        try:
+            yield
+        finally:
+            self.retry = policy
 
     def _headers(self, idempotency_key: str | None) -> dict[str, str]:
         headers = {"x-api-key": self._api_key, "user-agent": USER_AGENT, "accept": "application/json"}

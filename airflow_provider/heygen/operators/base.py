@@ -77,6 +77,9 @@ DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_TIMEOUT = timedelta(hours=2)
 #: How long one HeyGen call of a deferrable operator may retry in the worker before the error surfaces.
 DEFERRABLE_RETRY_DEADLINE = 30.0
+#: The longest 429 a deferrable task sleeps out in the worker when it submits; HeyGen asking for longer (a full
+#: account: until a running job ends) defers on a timer instead, which costs a round trip of a few seconds.
+DEFERRABLE_SUBMIT_MAX_WAIT = 2.0
 _KEY_NAMESPACE = uuid.UUID("6f1c2b8e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
 _T = TypeVar("_T")
 
@@ -301,14 +304,16 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         """Run ``submit``, waiting out HeyGen's 429s (rate or concurrent jobs) for the server's ``Retry-After``.
 
         Deferrable: defer on a timer for the whole wait, then run the task again (the same keys replay, so
-        nothing is created twice). Otherwise: sleep in the worker. Either way for at most the task's ``timeout``
+        nothing is created twice); only waits of ``DEFERRABLE_SUBMIT_MAX_WAIT`` or less are slept out in the
+        worker. Otherwise: sleep in the worker. Either way for at most the task's ``timeout``
         from the first refusal (deferrals carry it along), so that an account that never frees a slot, or a
         request bigger than the plan's cap, fails with the error instead of waiting forever.
         """
         refused_since = self._refused_since
+        in_place = DEFERRABLE_SUBMIT_MAX_WAIT if self.deferrable else math.inf
         while True:
             try:
-                with fail_fast():
+                with fail_fast(), self.hook.client.waiting_at_most(in_place):
                     return submit()
             except RateLimitError as exc:
                 wait = exc.retry_after if exc.retry_after is not None else self.poll_interval

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import os
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .fake.server import FakeHeyGen
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,7 +58,21 @@ def _parser() -> argparse.ArgumentParser:
         help="inject a fault, e.g. 'POST /v3/videos:500:0.5', 'GET /v3/videos/*:drop:0.1', "
         "'* /v3/*:slow=2:0.2', 'POST /v3/videos:fail=rendering_failed:1'; repeatable",
     )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="rewrite this JSON file with the fake's jobs and request counts every quarter second, "
+        "for tests that run the fake in another process",
+    )
     return parser
+
+
+def _write_snapshot(fake: FakeHeyGen, path: Path) -> None:
+    """Replace ``path`` with ``fake.snapshot()`` at once, so a reader never sees half a file."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(fake.snapshot()))
+    os.replace(partial, path)
 
 
 def _mask(api_key: str) -> None:
@@ -101,8 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"HeyGen fake API listening on {fake.url}", flush=True)
         print(f"AIRFLOW_CONN_HEYGEN_DEFAULT='{fake.airflow_conn_env()}'", flush=True)
         _mask(args.api_key)  # once serving: importing Airflow takes seconds that clients should not wait for
-        while not stop.wait(0.5):
-            pass
+        while not stop.wait(0.25):
+            if args.state_file is not None:
+                _write_snapshot(fake, args.state_file)
+        if args.state_file is not None:
+            _write_snapshot(fake, args.state_file)
     return 0
 
 

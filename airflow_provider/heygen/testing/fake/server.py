@@ -6,6 +6,7 @@ import json
 import re
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -164,6 +165,32 @@ class FakeHeyGen:
             return item.method == method.upper() and bool(matched)
 
         return [item for item in self.requests if hit(item)]
+
+    def snapshot(self) -> dict[str, Any]:
+        """Jobs and request counts as plain JSON: what a test sees of a fake running in another process."""
+        self.state.tick()
+        statuses = Counter(str(item.status) for item in self.requests)
+        refused_creates = sum(1 for item in self.requests if item.method == "POST" and item.status == 429)
+        return {
+            "at": self.state.now(),
+            "jobs": [
+                {
+                    "id": job.id,
+                    "kind": job.kind,
+                    "title": job.title,
+                    "status": job.status,
+                    "created_at": job.created_at,
+                    "completed_at": job.completed_at,
+                }
+                for job in self.jobs()
+            ],
+            "requests": {
+                "total": sum(statuses.values()),
+                "by_status": dict(statuses),
+                "refused_creates": refused_creates,
+            },
+            "credits_spent": self.credits_spent,
+        }
 
     @property
     def credits_spent(self) -> float:

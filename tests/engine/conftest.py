@@ -1,0 +1,78 @@
+"""The engine suite runs only under ``make engine`` (``HEYGEN_ENGINE=1``): it starts real servers for minutes.
+
+Each scenario's numbers are collected, printed as one table at the end and, with ``ENGINE_REPORT`` set,
+written there as JSON (and beside it as Markdown, for the docs). SIGTERM (a CI timeout) stops the session
+like Ctrl-C, so every server is stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+
+from tests.engine.engine import PROFILES, Engine
+from tests.tables import markdown_table, write_table
+
+_ROWS: list[dict[str, Any]] = []
+ENABLED = os.environ.get("HEYGEN_ENGINE") == "1"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if ENABLED:
+        return
+    skip = pytest.mark.skip(reason="the real engine runs under `make engine` (HEYGEN_ENGINE=1)")
+    for item in items:
+        if "tests/engine/" in item.nodeid:
+            item.add_marker(skip)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if ENABLED:
+
+        def interrupt(signum: int, frame: FrameType | None) -> None:
+            raise KeyboardInterrupt(f"signal {signum}")
+
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+def start_engine(profile: str) -> Iterator[Engine]:
+    if not ENABLED:
+        pytest.skip("the real engine runs under `make engine` (HEYGEN_ENGINE=1)")
+    with Engine(PROFILES[profile]) as engine:
+        yield engine
+
+
+@pytest.fixture
+def report() -> Iterator[list[dict[str, Any]]]:
+    """Where a scenario puts its row (collected for the table)."""
+    mine: list[dict[str, Any]] = []
+    yield mine
+    _ROWS.extend(mine)
+
+
+def _tables(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The backfills (with their numbers) apart from the crash and secret scenarios (with their evidence)."""
+    tables = [
+        ("backfills at the plan's cap", [row for row in rows if "ratio" in row]),
+        ("crashes and secrets", [row for row in rows if "ratio" not in row]),
+    ]
+    return [(title, chosen) for title, chosen in tables if chosen]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _ROWS:
+        return
+    for title, rows in _tables(_ROWS):
+        write_table(terminalreporter, f"engine: {title}", rows)
+    if path := os.environ.get("ENGINE_REPORT"):
+        Path(path).write_text(json.dumps(_ROWS, indent=2))
+        markdown = "\n".join(f"**{title}**\n\n{markdown_table(rows)}" for title, rows in _tables(_ROWS))
+        Path(path).with_suffix(".md").write_text(markdown)
+        terminalreporter.write_line(f"written to {path} and its .md twin")
