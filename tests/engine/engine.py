@@ -53,6 +53,8 @@ PROFILES = {
 
 @dataclass
 class Engine:
+    """One Airflow deployment of ``profile`` in ``base``, with its own PostgreSQL, fake HeyGen and API key."""
+
     profile: Profile
     #: The fake's cap on concurrent jobs (HeyGen's plan concurrency).
     cap: int = 3
@@ -134,8 +136,8 @@ class Engine:
         """Airflow's components first (newest first), then what they ran on."""
         for process in reversed(list(self.components.values())):
             process.stop()
-        for server in (self.redis, self.fake, self.postgres):
-            if server is not None:
+        for name in ("redis", "fake", "postgres"):  # those that started: a failed start leaves some unset
+            if (server := getattr(self, name, None)) is not None:
                 server.process.stop()
 
     def _dags_folder(self) -> None:

@@ -104,15 +104,19 @@ def backfill_at_cap(
 def worker_killed(engine: Engine) -> dict[str, Any]:
     """SIGKILL each task's process once the fake has its job; the retry must reconnect, not submit again."""
     dag_id = "heygen_engine_in_worker"
+    posts_before = engine.fake.snapshot()["requests"]["posts"]
     started, run_id = _trigger(engine, dag_id)
     for task_id in ("video", "translate"):
         _kill_once_submitted(engine, dag_id, run_id, task_id, started)
     states = engine.runs_finished(dag_id, lambda run: run["run_id"] == run_id, timeout=300)
     tasks = {ti["task_id"]: ti for ti in engine.task_instances(dag_id) if ti["run_id"] == run_id}
     jobs = {task_id: _jobs_titled(engine, f"{task_id} {run_id}", started) for task_id in tasks}
+    posts = engine.fake.snapshot()["requests"]["posts"]
+    submits = {path: posts[path] - posts_before.get(path, 0) for path in ("/v3/videos", "/v3/video-translations")}
     tries = ", ".join(f"{task_id} try {ti['try_number']}" for task_id, ti in sorted(tasks.items()))
     every_job = [job for found in jobs.values() for job in found]
-    row = _crash_row("worker killed after submit", list(tasks.values()), every_job, f"finished at {tries}")
+    evidence = f"finished at {tries}; submits: {', '.join(f'{path} {count}' for path, count in submits.items())}"
+    row = _crash_row("worker killed after submit", list(tasks.values()), every_job, evidence)
     assert states[run_id] == "success", (states, row)
     assert all(ti["try_number"] >= 2 for ti in tasks.values()), row  # the kill did cost a try...
     assert all(len(found) == 1 for found in jobs.values()), (jobs, row)  # ...and nothing else

@@ -76,6 +76,7 @@ def test_the_cli_keeps_a_state_file_of_jobs_and_refusals(
     assert job["kind"] == "video"
     assert job["completed_at"] is None
     assert snapshot["requests"]["by_status"]["429"] == 1
+    assert snapshot["requests"]["posts"] == {"/v3/videos": 2}
     assert not list(tmp_path.glob("*.part"))
 
 

@@ -167,10 +167,13 @@ class FakeHeyGen:
         return [item for item in self.requests if hit(item)]
 
     def snapshot(self) -> dict[str, Any]:
-        """Jobs and request counts as plain JSON: what a test sees of a fake running in another process."""
+        """Jobs and request counts (by status, POSTs by path) as plain JSON: what a test sees of a fake running
+        in another process (``heygen-fake-api --state-file``)."""
         self.state.tick()
-        statuses = Counter(str(item.status) for item in self.requests)
-        refused_creates = sum(1 for item in self.requests if item.method == "POST" and item.status == 429)
+        requests = self.requests
+        statuses = Counter(str(item.status) for item in requests)
+        posts = Counter(item.path for item in requests if item.method == "POST")
+        refused_creates = sum(1 for item in requests if item.method == "POST" and item.status == 429)
         return {
             "at": self.state.now(),
             "jobs": [
@@ -188,6 +191,7 @@ class FakeHeyGen:
                 "total": sum(statuses.values()),
                 "by_status": dict(statuses),
                 "refused_creates": refused_creates,
+                "posts": dict(posts),
             },
             "credits_spent": self.credits_spent,
         }
