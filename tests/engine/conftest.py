@@ -35,12 +35,12 @@ collect_ignore_glob = [] if INSTALLED else ["*.py"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if ENABLED:
-        return
+    # A timeout raises in the test (signal method), so the engine fixture still stops every server.
+    timeout = pytest.mark.timeout(1500, method="signal")
     skip = pytest.mark.skip(reason="the real engine runs under `make engine` (HEYGEN_ENGINE=1)")
     for item in items:
         if "tests/engine/" in item.nodeid:
-            item.add_marker(skip)
+            item.add_marker(timeout if ENABLED else skip)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -52,21 +52,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         signal.signal(signal.SIGTERM, interrupt)
 
 
-def start_engine(profile: str) -> Iterator[Engine]:
+@pytest.fixture(scope="module")
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """One engine per test module, of the module's ``PROFILE`` (``local`` or ``celery``)."""
     if not ENABLED:
         pytest.skip("the real engine runs under `make engine` (HEYGEN_ENGINE=1)")
     from tests.engine.engine import PROFILES, Engine
 
-    with Engine(PROFILES[profile]) as engine:
-        yield engine
+    with Engine(PROFILES[request.module.PROFILE]) as started:
+        yield started
 
 
 @pytest.fixture
-def report() -> Iterator[list[dict[str, Any]]]:
-    """Where a scenario puts its row (collected for the table)."""
+def report(request: pytest.FixtureRequest) -> Iterator[list[dict[str, Any]]]:
+    """Where a scenario puts its row (collected for the table, headed by the module's profile)."""
     mine: list[dict[str, Any]] = []
     yield mine
-    _ROWS.extend(mine)
+    _ROWS.extend({"profile": request.module.PROFILE} | row for row in mine)
 
 
 def _tables(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:

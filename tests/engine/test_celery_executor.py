@@ -3,36 +3,26 @@ worth of components, and a killed triggerer's triggers taken over by the other o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import pytest
-
 from tests.engine import scenarios
-from tests.engine.conftest import start_engine
 from tests.engine.engine import Engine
 
-# A timeout raises in the test (signal method), so the fixture still stops every server.
-pytestmark = pytest.mark.timeout(1500, method="signal")
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    yield from start_engine("celery")
+PROFILE = "celery"
 
 
 def test_backfill_at_the_cap(engine: Engine, report: list[dict[str, Any]]) -> None:
-    report.append({"profile": "celery"} | scenarios.backfill_at_cap(engine, first_day=date(2026, 4, 6), pool=True))
+    report.append(scenarios.backfill_at_cap(engine, first_day=date(2026, 4, 6), pool=True))
 
 
 def test_worker_killed_after_submit(engine: Engine, report: list[dict[str, Any]]) -> None:
-    report.append({"profile": "celery"} | scenarios.worker_killed(engine))
+    report.append(scenarios.worker_killed(engine))
 
 
 def test_triggerer_killed_the_other_takes_over(engine: Engine, report: list[dict[str, Any]]) -> None:
-    report.append({"profile": "celery"} | scenarios.triggerer_killed(engine, restart=False))
+    report.append(scenarios.triggerer_killed(engine, restart=False))
 
 
 def test_no_key_in_the_homes(engine: Engine, report: list[dict[str, Any]]) -> None:
-    report.append({"profile": "celery"} | scenarios.no_key_in_homes(engine))
+    report.append(scenarios.no_key_in_homes(engine))

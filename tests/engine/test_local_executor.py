@@ -2,42 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 
 from tests.engine import scenarios
-from tests.engine.conftest import start_engine
 from tests.engine.engine import Engine
 
-# A timeout raises in the test (signal method), so the fixture still stops every server.
-pytestmark = pytest.mark.timeout(1500, method="signal")
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[Engine]:
-    yield from start_engine("local")
+PROFILE = "local"
 
 
 @pytest.mark.parametrize("pool", [True, False], ids=["pool_recipe", "pool_without_include_deferred"])
 def test_backfill_at_the_cap(engine: Engine, report: list[dict[str, Any]], pool: bool) -> None:
     first_day = date(2026, 2, 2) if pool else date(2026, 3, 2)
-    report.append({"profile": "local"} | scenarios.backfill_at_cap(engine, first_day=first_day, pool=pool))
+    report.append(scenarios.backfill_at_cap(engine, first_day=first_day, pool=pool))
 
 
 def test_worker_killed_after_submit(engine: Engine, report: list[dict[str, Any]]) -> None:
-    report.append({"profile": "local"} | scenarios.worker_killed(engine))
+    report.append(scenarios.worker_killed(engine))
 
 
 def test_triggerer_killed_mid_wait(engine: Engine, report: list[dict[str, Any]]) -> None:
-    report.append({"profile": "local"} | scenarios.triggerer_killed(engine, restart=True))
+    report.append(scenarios.triggerer_killed(engine, restart=True))
 
 
 def test_scheduler_restarted_mid_run(engine: Engine, report: list[dict[str, Any]]) -> None:
-    report.append({"profile": "local"} | scenarios.scheduler_restarted(engine))
+    report.append(scenarios.scheduler_restarted(engine))
 
 
 def test_no_key_in_the_homes(engine: Engine, report: list[dict[str, Any]]) -> None:
-    report.append({"profile": "local"} | scenarios.no_key_in_homes(engine))
+    report.append(scenarios.no_key_in_homes(engine))
