@@ -1,7 +1,7 @@
 """Localise the back catalogue: every video published on a day, dubbed into every target language.
 
-Each daily run takes the catalogue rows (``data/catalogue.csv``: ``published,slug,title,video``) published on
-its logical date and starts one HeyGen translation per (video, language) with dynamic task mapping. Run the
+Each daily run takes the catalogue rows (``data/catalogue.csv``: ``published,slug,title,seconds,video``) published
+on its logical date and starts one HeyGen translation per (video, language) with dynamic task mapping. Run the
 past on purpose, a range of days at a time:
 
 - Airflow 3: ``airflow backfill create --dag-id heygen_localisation_backfill --from-date 2026-01-05
@@ -20,8 +20,10 @@ Why a backfill neither renders twice nor floods the account:
 - **deferrable waits**: hundreds of translations wait in the triggerer, not in worker slots;
 - **HeyGen's own cap**: if something else uses the account, a submit refused with 429 defers and resubmits.
 
-The ``summary`` task reports per language how many translations were planned, completed and failed and the
-credits they cost, and fails the run if any failed (after retries), so a partial day is visible.
+Cost: the catalogue knows each video's length, so every translation is estimated before it is sent, and one
+that would cost more than ``max_credits`` (a run param, per translation) fails without being submitted. The
+``summary`` task reports per language how many translations were planned, completed and failed, and the credits
+estimated and spent, and fails the run if any failed (after retries), so a partial day is visible.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ with DAG(
         "catalogue": Param(str(CATALOGUE), type="string", description="CSV: a path or any fsspec URL"),
         "languages": Param(LANGUAGES, type="array", items={"type": "string"}, minItems=1),
         "mode": Param("speed", enum=["speed", "precision"], description="precision costs twice as much"),
+        "max_credits": Param(30.0, type="number", minimum=0, description="budget of one translation, in credits"),
     },
     # A retried try sends the same Idempotency-Key: HeyGen replays the first try's jobs instead of rendering again.
     default_args={"retries": 2, "retry_delay": timedelta(minutes=1)},
@@ -81,7 +84,8 @@ with DAG(
 
     @task
     def plan(ds: str | None = None, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """One translation request per (video published on ``ds``, language), in a stable order."""
+        """One translation per (video published on ``ds``, language), in a stable order: the request, the
+        source's length (for the estimate) and the budget, as the mapped task's arguments."""
         import csv
 
         from airflow_provider.heygen.delivery import storage_path
@@ -95,14 +99,15 @@ with DAG(
             # A URL HeyGen can fetch, or the id of a video already uploaded as a HeyGen asset.
             video = {"type": "url", "url": source} if "://" in source else {"type": "asset_id", "asset_id": source}
             for language in params["languages"]:
+                request = {
+                    "video": video,
+                    "output_languages": [language],
+                    "title": f"{row['title']} ({language})",
+                    "mode": params["mode"],
+                    "enable_caption": True,
+                }
                 requests.append(
-                    {
-                        "video": video,
-                        "output_languages": [language],
-                        "title": f"{row['title']} ({language})",
-                        "mode": params["mode"],
-                        "enable_caption": True,
-                    }
+                    {"request": request, "source_duration": float(row["seconds"]), "max_credits": params["max_credits"]}
                 )
         print(f"{ds}: {len(videos)} video(s) x {len(params['languages'])} language(s) = {len(requests)} job(s)")
         return requests
@@ -119,42 +124,52 @@ with DAG(
         poll_interval=POLL_INTERVAL,
         timeout=timedelta(hours=4),
         map_index_template="{{ task.request['title'] }}",  # "Pricing explained (French (France))" in the UI
-    ).expand(request=requests)
+    ).expand_kwargs(requests)
     # --8<-- [end:mapped_translate]
 
     # --8<-- [start:summary]
     @task(trigger_rule="all_done", retries=0)
     def summary(planned: list[dict[str, Any]], results: Any, ds: str | None = None) -> dict[str, Any]:
-        """Per language: planned, completed and failed translations and their credits; fail if any failed.
+        """Per language: planned, completed and failed translations, credits estimated and spent; fail if any failed.
 
         Runs even when some translations failed (``all_done``): a failed mapped task has no result, so what
         was planned but did not complete counts as failed.
         """
         by_language: dict[str, dict[str, Any]] = defaultdict(
-            lambda: {"planned": 0, "completed": 0, "failed": 0, "credits": 0.0, "job_ids": []}
+            lambda: {"planned": 0, "completed": 0, "failed": 0, "estimated": 0.0, "credits": 0.0, "job_ids": []}
         )
-        for request in planned:
-            for language in request["output_languages"]:
+        for item in planned:
+            for language in item["request"]["output_languages"]:
                 by_language[language]["planned"] += 1
         for result in results or []:
+            estimated = (result.get("estimate") or {}).get("credits") or 0
             for language, outputs in result["languages"].items():
                 row = by_language[language]
                 row["completed" if outputs["status"] == "completed" else "failed"] += 1
+                row["estimated"] = round(row["estimated"] + estimated, 4)
                 row["credits"] = round(row["credits"] + (outputs.get("credits") or 0), 4)
                 row["job_ids"].append(outputs["video_translation_id"])
         for row in by_language.values():
             row["failed"] = row["planned"] - row["completed"]
+        estimated = round(sum(row["estimated"] for row in by_language.values()), 4)
         total = round(sum(row["credits"] for row in by_language.values()), 4)
-        lines = [f"{'language':<24}{'planned':>8}{'completed':>10}{'failed':>7}{'credits':>10}"]
+        lines = [f"{'language':<24}{'planned':>8}{'completed':>10}{'failed':>7}{'estimated':>10}{'credits':>10}"]
         lines += [
-            f"{language:<24}{row['planned']:>8}{row['completed']:>10}{row['failed']:>7}{row['credits']:>10.4f}"
+            f"{language:<24}{row['planned']:>8}{row['completed']:>10}{row['failed']:>7}"
+            f"{row['estimated']:>10.4f}{row['credits']:>10.4f}"
             for language, row in sorted(by_language.items())
         ]
-        print(f"Localisation of {ds}: {total} credits\n" + "\n".join(lines))
+        print(f"Localisation of {ds}: {total} credits spent, {estimated} estimated\n" + "\n".join(lines))
         failed = {language: row["failed"] for language, row in by_language.items() if row["failed"]}
         if failed:
             raise RuntimeError(f"translations failed after retries: {failed}")
-        return {"date": ds, "jobs": len(planned), "credits": total, "languages": dict(by_language)}
+        return {
+            "date": ds,
+            "jobs": len(planned),
+            "estimated_credits": estimated,
+            "credits": total,
+            "languages": dict(by_language),
+        }
 
     summary(requests, translations.output)
     # --8<-- [end:summary]

@@ -192,7 +192,9 @@ with DAG(
         task_id="agent",
         request={"prompt": "{{ params.clip_prompt }}", "orientation": "portrait", "avatar_id": AVATAR_ID},
         files=video["attachments"],  # local files go inline (base64), URLs and asset ids as they are
-        # The agent decides the length, so the budget is checked once the video exists (see the docstring).
+        # The agent decides the length: the prompt asks for 20 s, so the budget holds a ceiling of 60 s before
+        # submitting, and the real length once the video exists (see the operator's docstring).
+        max_duration=60,
         max_credits=15,
         deferrable=True,
         poll_interval=POLL_INTERVAL,

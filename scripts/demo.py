@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import operator
 import os
@@ -118,6 +119,8 @@ class Row:
     credits_total: bool = False
     #: The run's logical day.
     run: str = ""
+    #: What was estimated before submitting: ``1.2``, ``<= 60`` (a ceiling), ``-`` (unknown or none).
+    estimated: str = "-"
 
 
 # --- processes ---------------------------------------------------------------------------------------------
@@ -184,6 +187,12 @@ def run_logged(
     return returncode, time.monotonic() - started
 
 
+def catalogue_lengths() -> list[tuple[str, float]]:
+    """The backfill catalogue's videos and their lengths, which the fake renders and bills as HeyGen would."""
+    with (DAGS / "data" / "catalogue.csv").open() as rows:
+        return [(row["video"], float(row["seconds"])) for row in csv.DictReader(rows)]
+
+
 @dataclass
 class FakeApi:
     """``heygen-fake-api`` in a subprocess; ``url`` once it answers."""
@@ -197,6 +206,8 @@ class FakeApi:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [str(BIN / "heygen-fake-api"), "--port", "0", "--api-key", API_KEY, "--seed", "1"]
         cmd += ["--clock-speed", str(self.clock_speed)]
+        for url, seconds in catalogue_lengths():
+            cmd += ["--media-seconds", f"{url}={seconds}"]
         with self.log.open("w") as out:
             self.process = subprocess.Popen(
                 cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
@@ -544,12 +555,13 @@ def summary_rows(tasks: Sequence[Mapping[str, Any]], output_root: Path) -> list[
             if path not in seen and Path(path).is_file():  # not a destination folder, not a file gone since
                 seen.add(path)
                 files.append(path)
-        credits, total = None, False
+        credits, total, estimated = None, False, "-"
         if isinstance(result, Mapping):
             credits = result.get("credits")
             total = not ("job_ids" in result or "request_id" in result)
             if total and not isinstance(credits, int | float):
                 credits = result.get("total_credits")
+            estimated = _estimated(result)
         name = task["task_id"] + (f"[{task['map_index']}]" if task.get("map_index", -1) >= 0 else "")
         rows.append(
             Row(
@@ -562,9 +574,19 @@ def summary_rows(tasks: Sequence[Mapping[str, Any]], output_root: Path) -> list[
                 files=files,
                 credits_total=total and isinstance(credits, int | float),
                 run=_day(task),
+                estimated=estimated,
             )
         )
     return rows
+
+
+def _estimated(result: Mapping[str, Any]) -> str:
+    """A result's estimate made before submitting (a summary's total of them), as shown in the table."""
+    estimate = result.get("estimate")
+    if isinstance(estimate, Mapping) and isinstance(estimate.get("credits"), int | float):
+        return f"{'<= ' if estimate.get('upper_bound') else ''}{estimate['credits']:g}"
+    total = result.get("estimated_credits")
+    return f"total {total:g}" if isinstance(total, int | float) else "-"
 
 
 def render_table(rows: Sequence[Row], output_root: Path) -> str:
@@ -573,7 +595,16 @@ def render_table(rows: Sequence[Row], output_root: Path) -> str:
     Each DAG run's first row names the DAG, its second the run's logical day. Paths are never wrapped, so that
     they can be copied.
     """
-    headers = ("DAG run", "task", "job ids", "status", "duration", "credits", f"output files (in {_rel(output_root)}/)")
+    headers = (
+        "DAG run",
+        "task",
+        "job ids",
+        "status",
+        "duration",
+        "credits",
+        "estimated",
+        f"output files (in {_rel(output_root)}/)",
+    )
     cells = []
     previous, position = None, 0
     for row in rows:
@@ -587,6 +618,7 @@ def render_table(rows: Sequence[Row], output_root: Path) -> str:
                 [row.status],
                 [f"{row.duration:.1f}s" if row.duration is not None else "-"],
                 [("total " if row.credits_total else "") + f"{row.credits:g}" if row.credits is not None else "-"],
+                [row.estimated],
                 [_shown(path, output_root) for path in row.files] or ["-"],
             )
         )

@@ -97,6 +97,24 @@ def test_a_summary_that_reports_credits_without_job_ids_is_shown_as_a_total(tmp_
     assert (total.credits, total.credits_total) == (36.0, True)
 
 
+def test_rows_show_the_estimate_beside_the_credits(tmp_path: Path) -> None:
+    estimates = [
+        {"credits": 1.2, "upper_bound": False, "basis": "~12s"},
+        {"credits": 60.0, "upper_bound": True, "basis": "<= 600s"},
+        {"credits": None, "upper_bound": False, "basis": "unknown"},
+    ]
+    tasks = [
+        _task(f"t{i}", {"return_value": {"job_ids": [f"v_{i}"], "credits": 1.0, "estimate": estimate}})
+        for i, estimate in enumerate(estimates)
+    ]
+    tasks.append(_task("summary", {"return_value": {"credits": 36.0, "estimated_credits": 35.5}}))
+
+    rows = demo.summary_rows(tasks, tmp_path)
+
+    assert [row.estimated for row in rows] == ["1.2", "<= 60", "-", "total 35.5"]
+    assert "estimated" in demo.render_table(rows, tmp_path).splitlines()[0]
+
+
 def test_tasks_are_ordered_by_plan_then_run_then_start_with_mapped_instances_together() -> None:
     def at(dag_id: str, task_id: str, second: int | None, map_index: int = -1, day: str = "05") -> dict[str, Any]:
         start = None if second is None else f"2026-01-{day}T00:00:{second:02d}+00:00"

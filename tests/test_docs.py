@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -129,3 +130,20 @@ def test_built_pages_link_the_stylesheet_that_keeps_table_names_whole(site: Path
     assert rules[first_column]["white-space"] == "nowrap"
     reference = (site / "reference" / "operators" / "index.html").read_text()
     assert 'class="doc-section-item"' in reference and "doc-contents" in reference
+
+
+def test_the_cost_table_in_the_docs_is_what_the_fake_shows_now(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/.snippets/cost-table.md is scripts/cost_table.py's output: each kind's estimate, reported cost and the
+    fake's charge; regenerate it with ``python scripts/cost_table.py --write`` when pricing or the fake change."""
+    spec = importlib.util.spec_from_file_location("cost_table", ROOT / "scripts" / "cost_table.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "cost_table", module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    table = module.build_table()
+    assert table == (ROOT / "docs" / ".snippets" / "cost-table.md").read_text()
+    rows = [line.split(" | ") for line in table.splitlines()[2:]]
+    assert len(rows) == len(module.CASES) and all(row[3] == row[4].rstrip(" |") for row in rows)  # reported == charged
+    assert any(row[1].startswith("<= ") for row in rows)  # the ceilings are shown as such
+    page = "".join(_Page((site / "concepts" / "credits" / "index.html").read_text()).text)
+    assert "charged by the fake" in page and "audio input is at most 600s" in page

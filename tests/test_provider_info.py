@@ -58,7 +58,7 @@ def test_connection_form_hides_unused_fields_and_relabels_key() -> None:
     assert behaviour["relabeling"]["password"] == "API key"
     assert behaviour["relabeling"]["host"] == "Base URL"
     assert "login" in behaviour["hidden-fields"]
-    assert set(conn_type["conn-fields"]) == {"timeout", "max_retries", "max_retry_wait"}
+    assert set(conn_type["conn-fields"]) == {"timeout", "max_retries", "max_retry_wait", "prices"}
 
 
 def airflow_cli_json(*args: str) -> list[dict]:
@@ -106,7 +106,7 @@ def test_every_fixed_public_name_is_registered_and_imports() -> None:
 
 
 def test_every_operator_and_the_sensor_template_their_connection_id() -> None:
-    from airflow_provider.heygen.operators.base import HeyGenJobOperator, HeyGenOperator
+    from airflow_provider.heygen.operators.base import HeyGenBilledOperator, HeyGenJobOperator, HeyGenOperator
     from airflow_provider.heygen.provider_info import OPERATOR_MODULES
     from airflow_provider.heygen.sensors.job import HeyGenJobSensor
 
@@ -114,6 +114,6 @@ def test_every_operator_and_the_sensor_template_their_connection_id() -> None:
     for module in OPERATOR_MODULES:
         found = vars(importlib.import_module(f"airflow_provider.heygen.operators.{module}")).values()
         public |= {cls for cls in found if isinstance(cls, type) and issubclass(cls, HeyGenOperator)}
-    public -= {HeyGenOperator, HeyGenJobOperator}
+    public -= {HeyGenOperator, HeyGenBilledOperator, HeyGenJobOperator}
     assert len(public) == 9  # eight operators and the sensor
     assert [cls.__name__ for cls in public if "heygen_conn_id" not in cls.template_fields] == []

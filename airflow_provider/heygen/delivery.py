@@ -42,6 +42,7 @@ from airflow_provider.heygen.api.storage import (
     CHUNK_BYTES,
     STORAGE_RETRY,
     STORAGE_TIMEOUT,
+    shown_url,
     storage_connection_error,
     storage_error,
 )
@@ -140,7 +141,7 @@ def _check_url(url: str, allowed: Collection[tuple[str, str, int | None]], *, wh
     scheme, host, _ = origin = origin_of(url)
     if (scheme == "https" and host) or origin in allowed:
         return
-    raise DeliveryRefused(f"Refusing to {what} {_shown(url)}: only https:// URLs or allowed origins are fetched")
+    raise DeliveryRefused(f"Refusing to {what} {shown_url(url)}: only https:// URLs or allowed origins are fetched")
 
 
 def download(
@@ -291,10 +292,3 @@ def _extension(media_type: str | None, url: str) -> str:
 def _where(url: str) -> str:
     """A URL without its query (which holds the signature), for messages."""
     return urlsplit(url).path
-
-
-def _shown(url: str) -> str:
-    """A URL without credentials, query or fragment, for messages."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else parts.path

@@ -38,6 +38,11 @@ CONN_FIELDS: dict[str, Any] = {
         "schema": {"type": ["number", "null"], "default": 60, "minimum": 0},
         "description": "Cap on any single wait, including HeyGen's Retry-After.",
     },
+    "prices": {
+        "label": "Credit prices (JSON)",
+        "schema": {"type": ["string", "null"]},
+        "description": "Your contract's rates where they differ from HeyGen's table, e.g. {\"avatar_iv\": 0.08}.",
+    },
 }
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "hidden-fields": ["schema", "port", "login", "extra"],

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider.heygen.api.credits import PRICES, SPEECH, CreditEstimate
+from airflow_provider.heygen.api.credits import PRICES, SPEECH, CreditEstimate, PriceTable
 from airflow_provider.heygen.api.jobs import JOB_KINDS, job_kind
 
 
@@ -31,10 +31,38 @@ def test_avatar_iii_engine_is_cheaper() -> None:
     assert estimate("video", body).credits == pytest.approx(10 * PRICES["avatar_iii"])
 
 
-def test_audio_driven_video_is_unknown_not_zero() -> None:
-    result = estimate("video", {"type": "avatar", "avatar_id": "a", "audio_url": "https://x/a.mp3"})
-    assert result.credits is None and not result.exceeds(0.0)
-    assert "unknown" in result.basis
+def test_audio_driven_video_is_bounded_by_the_audio_limit_until_its_length_is_read() -> None:
+    body = {"type": "avatar", "avatar_id": "a", "audio_url": "https://x/a.mp3"}
+    bounded = estimate("video", body)
+    assert bounded.credits == pytest.approx(600 * PRICES["avatar_iv"]) and bounded.upper_bound and not bounded.known
+    assert "audio input is at most 600s" in bounded.basis and "range requests" in bounded.hint
+    measured = job_kind("video").estimate(
+        body, measure=lambda source: 12.0 if source["url"] == "https://x/a.mp3" else None
+    )
+    assert measured.credits == pytest.approx(1.2) and measured.known
+
+
+def test_a_studio_video_scene_without_a_readable_length_leaves_the_estimate_unknown() -> None:
+    studio = {
+        "type": "studio",
+        "scenes": [{"type": "image", "duration": 4}, {"type": "video", "source": {"type": "url", "url": "u"}}],
+    }
+    assert estimate("video", studio).credits is None
+    assert job_kind("video").estimate(studio, measure=lambda source: 6.0).credits == pytest.approx(1.0)
+
+
+def test_translation_and_lipsync_read_their_sources_lengths_when_not_given() -> None:
+    request = {
+        "video": {"type": "url", "url": "v"},
+        "audio": {"type": "url", "url": "a"},
+        "output_languages": ["French"],
+    }
+    lengths = {"v": 100.0, "a": 40.0}
+    measure = lambda source: lengths.get(source["url"])  # noqa: E731
+    assert job_kind("video_translation").estimate(request, measure=measure).credits == pytest.approx(5.0)
+    assert job_kind("lipsync").estimate(request, measure=measure).credits == pytest.approx(2.0)  # the audio's
+    assert job_kind("video_translation").estimate(request, 50.0, measure=measure).credits == pytest.approx(2.5)
+    assert job_kind("video_translation").estimate({**request, "start_time": 30}, measure=measure).credits == 3.5
 
 
 def test_cinematic_uses_duration_and_studio_sums_scenes() -> None:
@@ -88,5 +116,50 @@ def test_every_kind_has_a_price_that_is_unknown_rather_than_zero_without_a_lengt
 
 
 def test_a_kind_without_a_price_says_so() -> None:
-    assert estimate("voice_clone", {}) == CreditEstimate(None, "no price known for this kind")
+    assert (
+        estimate("voice_clone", {}).credits is None
+        and estimate("voice_clone", {}).basis == "no price known for this kind"
+    )
     assert cost_of("voice_clone", {}, 10) is None
+
+
+def test_the_agent_is_bounded_only_by_the_longest_video_expected() -> None:
+    assert estimate("video_agent", {"prompt": "p"}).credits is None
+    assert "max_duration=" in estimate("video_agent", {"prompt": "p"}).hint
+    bounded = estimate("video_agent", {"prompt": "p"}, source_seconds=90)
+    assert bounded.credits == pytest.approx(90 * PRICES["video_agent"]) and bounded.upper_bound
+
+
+def test_a_contracts_prices_change_estimates_and_costs() -> None:
+    prices = PriceTable.from_extra('{"avatar_iv": 0.05, "translation_precision": 0.2}')
+    body = {"type": "avatar", "avatar_id": "a", "script": " ".join(["word"] * 150)}  # 60 s
+    assert job_kind("video").estimate(body, prices=prices).credits == pytest.approx(3.0)
+    assert job_kind("video").cost_of(body, 60, prices) == pytest.approx(3.0)
+    translation = {"mode": "precision", "output_languages": ["French"]}
+    assert job_kind("video_translation").estimate(translation, 10, prices=prices).credits == pytest.approx(2.0)
+    assert prices.lipsync_speed == PRICES["lipsync_speed"]  # the rates not overridden stay HeyGen's
+    assert PriceTable.from_extra({"avatar_iii": 0}).avatar_iii == 0 and PriceTable.from_extra(None) == PriceTable()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(
+            {"avatar_v": 0.1},
+            r"prices\.avatar_v: Extra inputs are not permitted.*Rates there are: avatar_iv",
+            id="unknown-rate",
+        ),
+        pytest.param(
+            {"avatar_iv": -1},
+            r"prices\.avatar_iv: Input should be greater than or equal to 0 \(got -1\)",
+            id="negative",
+        ),
+        pytest.param({"avatar_iv": "cheap"}, r"prices\.avatar_iv: .*number", id="not-a-number"),
+        pytest.param({"avatar_iv": float("inf")}, r"prices\.avatar_iv: .*finite", id="infinite"),
+        pytest.param("{avatar_iv: 1}", r"prices: not JSON", id="not-json"),
+        pytest.param([0.1], r"prices: a JSON object of rates is expected, got list", id="not-an-object"),
+    ],
+)
+def test_a_bad_prices_extra_is_refused_with_the_rate_and_its_problem(extra: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PriceTable.from_extra(extra)

@@ -53,7 +53,10 @@ SAMPLES = [
         "video", "v_1", status="error", failure_code="download_failed", failure_message="could not fetch the image"
     ),
     errors.JobTimeoutError("video_translation", ["vt_1", "vt_2"], waited_seconds=1800),
+    errors.CostGuardError("refused by a cost guard"),
     errors.BudgetExceededError(12.5, 10, detail="4 languages x 3 minutes"),
+    errors.UnknownCostError(10, detail="source length unknown", hint="source_duration="),
+    errors.WalletFloorError(40.0, 50.0, estimate=12.5),
     errors.InvalidTriggerEventError("HeyGen trigger event must be a mapping, got list"),
     DeliveryError("v_1: the captions are no longer offered"),
     DeliveryRefused("Refusing to download http://storage.test/v.mp4: only https:// URLs or allowed origins"),

@@ -4,6 +4,7 @@ out by deferring, and a summary per language whose credits match the fake's."""
 
 from __future__ import annotations
 
+import csv
 import itertools
 from collections import Counter
 from collections.abc import Iterator
@@ -28,8 +29,11 @@ VIDEOS = {
 
 @pytest.fixture
 def backfill(example_env: FakeHeyGen) -> Any:
-    """The DAG module, with the fake's clock fast enough that a one-minute translation takes a fifth of a second."""
+    """The DAG module, with the fake's clock fast enough that a one-minute translation takes a fifth of a second,
+    and the catalogue's videos as long as the catalogue says (HeyGen reads that from the files)."""
     example_env.clock_speed = 300.0
+    for row in csv.DictReader((EXAMPLES / "data" / "catalogue.csv").read_text().splitlines()):
+        example_env.state.remember_media_seconds(row["video"], float(row["seconds"]))
     return import_example("heygen_localisation_backfill")
 
 
@@ -66,6 +70,7 @@ def test_two_days_translate_their_own_videos_once_and_the_summary_matches_the_fa
         jobs = [heygen.job(job_id) for row in summary["languages"].values() for job_id in row["job_ids"]]
         assert rendered(heygen, jobs) == planned(day, languages)
         assert summary["credits"] == pytest.approx(sum(job.credits for job in jobs))
+        assert summary["estimated_credits"] == pytest.approx(summary["credits"])  # the catalogue knows the lengths
     assert result(first, "summary")["credits"] + result(second, "summary")["credits"] == pytest.approx(
         heygen.credits_spent
     )
@@ -94,7 +99,13 @@ def test_a_day_without_videos_plans_nothing_and_succeeds(backfill: Any, example_
     dagrun = run_on(backfill.dag, "2026-01-09")
 
     assert dagrun.state == "success", states(dagrun)
-    assert result(dagrun, "summary") == {"date": "2026-01-09", "jobs": 0, "credits": 0, "languages": {}}
+    assert result(dagrun, "summary") == {
+        "date": "2026-01-09",
+        "jobs": 0,
+        "estimated_credits": 0,
+        "credits": 0,
+        "languages": {},
+    }
     assert not example_env.requests_to("POST", CREATE)
 
 
@@ -132,6 +143,21 @@ def test_a_language_that_cannot_be_translated_fails_the_run_after_the_summary(
     (summary,) = task_instances(dagrun, "summary")
     assert str(summary.state) == "failed"  # it ran (all_done), reported, then failed the run
     assert rendered(example_env) == planned("2026-01-06", ["Spanish (Spain)"])
+
+
+def test_a_translation_over_the_runs_budget_is_refused_before_it_is_sent(
+    backfill: Any, example_env: FakeHeyGen
+) -> None:
+    # 2026-01-06: brand-kits is 188 s (9.4 credits at speed), api-quickstart 256 s (12.8): a budget of 10 each.
+    dagrun = run_on(backfill.dag, "2026-01-06", conf={"languages": ["Spanish (Spain)"], "max_credits": 10})
+
+    assert dagrun.state == "failed"
+    by_video = {ti.rendered_map_index: str(ti.state) for ti in task_instances(dagrun, "translate")}
+    assert by_video == {
+        "The API quickstart (Spanish (Spain))": "failed",
+        "Brand kits and templates (Spanish (Spain))": "success",
+    }
+    assert rendered(example_env) == Counter({("brand-kits", "Spanish (Spain)"): 1})  # nothing sent for the other
 
 
 def test_a_busy_account_is_waited_out_by_deferring_without_passing_the_cap(

@@ -1,39 +1,19 @@
-"""Helpers shared by the operator tests: a stand-in task instance and the "no second render" check."""
+"""Helpers shared by the operator tests: the stand-in task instance (``context``) and the "no second render" check."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from airflow_provider.heygen._compat import AIRFLOW_V_3_3
 from airflow_provider.heygen.testing import FakeHeyGen
+from airflow_provider.heygen.testing.task import StandInTaskInstance as FakeTI
+from airflow_provider.heygen.testing.task import task_context as context
 from airflow_provider.heygen.triggers.job import MAX_CONSECUTIVE_POLL_FAILURES
 
-
-@dataclass
-class FakeTI:
-    """What the operators read of a task instance."""
-
-    dag_id: str = "d"
-    task_id: str = "t"
-    run_id: str = "r1"
-    map_index: int = -1
-    try_number: int = 1
-    stats_tags: dict[str, str] = field(default_factory=dict)
-    xcoms: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcoms[key] = value
-
-    def xcom_pull(self, task_ids: str, key: str, map_indexes: int = -1) -> Any:
-        """This task instance's own pushes (the only ones the operators read back)."""
-        assert (task_ids, map_indexes) == (self.task_id, self.map_index)
-        return self.xcoms.get(key)
-
-
-def context(**ti_fields: Any) -> dict[str, Any]:
-    """A minimal task context around a ``FakeTI``."""
-    return {"ti": FakeTI(**ti_fields)}
+__all__ = [
+    "FakeTI",
+    "assert_retried_without_a_second_render",
+    "context",
+    "fail_polls_until_the_first_try_gives_up",
+]
 
 
 def fail_polls_until_the_first_try_gives_up(fake: FakeHeyGen, path: str, *, deferrable: bool) -> None:

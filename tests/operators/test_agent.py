@@ -220,7 +220,7 @@ def test_a_resume_without_the_deferral_kwargs_still_completes(heygen: FakeHeyGen
     video_id = heygen.job(session_id).extra["video_id"]
     result = agent().execute_complete(context, event("success", "video", video_id))
     assert result["session_id"] == session_id and result["video_id"] == video_id
-    context["ti"].xcom_pull.assert_called_with(task_ids="agent", key="heygen_job_ids", map_indexes=-1)
+    context["ti"].xcom_pull.assert_any_call(task_ids="agent", key="heygen_job_ids", map_indexes=-1)
 
 
 def event(status: str, kind: str, job_id: str, failures: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -315,6 +315,7 @@ def test_reconnect_status_waits_for_the_video_too(heygen: FakeHeyGen, context: d
     assert op.get_job_status(session_ids, context) == "succeeded"
 
 
+@pytest.mark.usefixtures("heygen")  # the connection (its prices); the answers are mocked
 def test_a_done_session_whose_video_still_renders_counts_as_running(context: dict[str, Any]) -> None:
     resources = {
         "/v3/video-agents/s_1": {"session_id": "s_1", "status": "completed", "video_id": "v_1", "title": "T"},
@@ -362,17 +363,29 @@ async def test_the_session_trigger_stops_the_session_on_kill(heygen: FakeHeyGen,
     assert heygen.job(session.id).status == "failed"
 
 
-def test_max_credits_cannot_refuse_up_front_but_fails_an_over_budget_video(
+def test_a_video_longer_than_max_duration_passes_the_estimate_but_fails_an_over_budget_spend(
     heygen: FakeHeyGen, context: dict[str, Any]
 ) -> None:
+    # 5 s at the agent rate is within 0.5 credits, so it is submitted; the agent makes a longer video.
     with pytest.raises(AirflowFailException, match=r"cost [\d.]+ credits, above max_credits=0\.5.*charged"):
-        agent(deferrable=False, max_credits=0.5, timeout=60).execute(context)
+        agent(deferrable=False, max_credits=0.5, max_duration=5, timeout=60).execute(context)
     assert len(heygen.jobs("video_agent")) == 1 and heygen.credits_spent > 0.5  # submitted and charged anyway
 
 
-def test_max_credits_above_the_cost_passes(heygen: FakeHeyGen, context: dict[str, Any]) -> None:
-    result = agent(deferrable=False, max_credits=5, timeout=60).execute(context)
+def test_a_budget_without_max_duration_is_refused_unless_the_unknown_cost_is_allowed(
+    heygen: FakeHeyGen, context: dict[str, Any]
+) -> None:
+    with pytest.raises(AirflowFailException, match="max_duration="):
+        agent(deferrable=False, max_credits=5, timeout=60).execute(context)
+    assert heygen.jobs() == []
+    result = agent(deferrable=False, max_credits=5, allow_unknown_cost=True, timeout=60).execute(context)
+    assert result["status"] == "succeeded" and result["credits"] <= 5 and result["estimate"]["credits"] is None
+
+
+def test_max_credits_above_the_ceiling_passes(heygen: FakeHeyGen, context: dict[str, Any]) -> None:
+    result = agent(deferrable=False, max_credits=5, max_duration=60, timeout=60).execute(context)
     assert result["status"] == "succeeded" and result["credits"] <= 5
+    assert result["estimate"] == {"credits": 4.002, "upper_bound": True, "basis": result["estimate"]["basis"]}
 
 
 # --- end to end ----------------------------------------------------------------------------------------------

@@ -37,6 +37,11 @@ def finished_video(heygen: FakeHeyGen, **changes: Any) -> str:
     return video_id
 
 
+def rendered_mp4(video_id: str) -> bytes:
+    """The bytes the fake serves for a finished video: the sample clip, its header stating the video's length."""
+    return media.video_bytes("mp4", HeyGenHook().get_job("video", video_id)["duration"])
+
+
 def fetch(job_ids: Any, destination: Path, **kwargs: Any) -> HeyGenDownloadOperator:
     return HeyGenDownloadOperator(task_id="download", job_ids=job_ids, destination=str(destination), **kwargs)
 
@@ -51,7 +56,7 @@ def test_every_output_of_a_video_is_stored_under_its_job_id(heygen: FakeHeyGen, 
     assert tree(tmp_path) == [f"{video_id}/captions.srt", f"{video_id}/thumbnail.png", f"{video_id}/video.mp4"]
     files = result["files"][video_id]
     assert files == {name: str(tmp_path / video_id / Path(path).name) for name, path in files.items()}
-    assert Path(files["video"]).read_bytes() == media.video_bytes("mp4")
+    assert Path(files["video"]).read_bytes() == rendered_mp4(video_id)
     assert result["sizes"][video_id]["thumbnail"] == len(media.thumbnail_png())
     assert result["total_bytes"] == sum(os.path.getsize(path) for path in files.values())
     assert (result["kind"], result["destination"]) == ("video", str(tmp_path))
@@ -92,7 +97,7 @@ def test_an_expired_url_is_replaced_by_fetching_the_job_again(heygen: FakeHeyGen
     result = op.execute(context())
     assert [r.status for r in heygen.requests_to("GET", FILES)] == [403, 200]
     assert len(heygen.requests_to("GET", f"/v3/videos/{video_id}")) == 2
-    assert Path(result["files"][video_id]["video"]).read_bytes() == media.video_bytes("mp4")
+    assert Path(result["files"][video_id]["video"]).read_bytes() == rendered_mp4(video_id)
 
 
 def test_a_failing_download_leaves_nothing_at_the_final_path(heygen: FakeHeyGen, tmp_path: Path) -> None:

@@ -131,11 +131,6 @@ def test_budget_guard_refuses_before_submitting(heygen: FakeHeyGen, request_: di
     assert not heygen.requests
 
 
-def test_without_a_known_length_the_budget_cannot_be_checked(heygen: FakeHeyGen) -> None:
-    operator(max_credits=0.01, wait_for_completion=False).execute(context())
-    assert len(heygen.jobs("lipsync")) == 1
-
-
 def test_negative_source_duration_fails_when_the_dag_is_parsed() -> None:
     with pytest.raises(ValueError, match="source_duration"):
         operator(source_duration=-5)

@@ -35,7 +35,7 @@ def test_speech_returns_the_audio_its_timing_and_cost(heygen: FakeHeyGen) -> Non
     (sent,) = heygen.requests_to("POST", "/v3/voices/speech")
     assert sent.body == {**REQUEST, "speed": 1.25}
     assert sent.headers["idempotency-key"] == idempotency_key_for(ctx, sent.body)
-    assert set(result) == {"audio_url", "duration", "request_id", "word_timestamps", "credits"}
+    assert set(result) == {"audio_url", "duration", "request_id", "word_timestamps", "credits", "estimate"}
     assert result["request_id"].startswith("tts") and result["duration"] > 0
     assert [w["word"] for w in result["word_timestamps"]] == REQUEST["text"].split()
     assert set(result["word_timestamps"][0]) == {"word", "start", "end"}

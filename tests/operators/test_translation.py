@@ -190,11 +190,6 @@ def test_budget_is_checked_from_the_source_duration(heygen: FakeHeyGen) -> None:
     assert not heygen.requests
 
 
-def test_without_a_source_duration_the_budget_cannot_be_checked_and_the_job_is_submitted(heygen: FakeHeyGen) -> None:
-    operator(max_credits=0.01, wait_for_completion=False).execute(context())
-    assert len(heygen.jobs("video_translation")) == 2
-
-
 # --- retries and mapping --------------------------------------------------------------------------------
 
 

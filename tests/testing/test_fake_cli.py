@@ -80,6 +80,33 @@ def test_the_cli_keeps_a_state_file_of_jobs_and_refusals(
     assert not list(tmp_path.glob("*.part"))
 
 
+def test_the_cli_knows_the_lengths_it_is_told_and_renders_and_bills_them(
+    start_cli: Callable[..., tuple[str, dict[str, str]]],
+) -> None:
+    source = "https://cdn.example.com/talk.mp4?v=2"
+    url, _ = start_cli("--media-seconds", f"{source}=42.5", "--clock-speed", "1000")
+    headers = {"x-api-key": "fake-heygen-api-key"}
+    body = {"video": {"type": "url", "url": source}, "output_languages": ["French"]}
+    (job_id,) = httpx.post(f"{url}/v3/video-translations", headers=headers, json=body).json()["data"][
+        "video_translation_ids"
+    ]
+    deadline = time.monotonic() + 10
+    while (job := httpx.get(f"{url}/v3/video-translations/{job_id}", headers=headers).json()["data"])["status"] != (
+        "completed"
+    ) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job["duration"] == 42.5
+    assert httpx.get(f"{url}/v3/users/me", headers=headers).json()["data"]["wallet"]["remaining_balance"] == (
+        pytest.approx(1000 - 42.5 * 0.05)
+    )
+
+
+@pytest.mark.parametrize("spec", ["https://x/a.mp4", "https://x/a.mp4=0", "=3", "https://x/a.mp4=long"])
+def test_a_bad_media_seconds_spec_exits_with_usage_error(spec: str) -> None:
+    result = subprocess.run([str(SCRIPT), "--media-seconds", spec], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "URL=SECONDS" in result.stderr
+
+
 def test_a_bad_fault_spec_exits_with_usage_error() -> None:
     result = subprocess.run([str(SCRIPT), "--fault", "nonsense"], capture_output=True, text=True, timeout=30)
 

@@ -19,6 +19,7 @@ __all__ = [
     "BudgetExceededError",
     "ConcurrencyLimitError",
     "ConflictError",
+    "CostGuardError",
     "HeyGenConnectionError",
     "HeyGenError",
     "HeyGenTimeoutError",
@@ -33,6 +34,8 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "UnknownCostError",
+    "WalletFloorError",
     "error_from_response",
 ]
 
@@ -210,16 +213,55 @@ class JobTimeoutError(HeyGenError):
         super().__init__(f"HeyGen {kind} job(s) {', '.join(self.job_ids)} not finished{waited}")
 
 
-class BudgetExceededError(HeyGenError):
-    """The credit estimate of a request is above the task's ``max_credits``; nothing was submitted."""
+class CostGuardError(HeyGenError):
+    """A cost guard (``max_credits``, ``min_remaining_credits``) refused a request; nothing was submitted."""
 
-    def __init__(self, estimate: float, max_credits: float, *, detail: str = "") -> None:
+
+class BudgetExceededError(CostGuardError):
+    """The credit estimate of a request (or its ceiling, ``upper_bound``) is above the task's ``max_credits``."""
+
+    def __init__(
+        self, estimate: float, max_credits: float, *, detail: str = "", upper_bound: bool = False, hint: str = ""
+    ) -> None:
         self.estimate = estimate
         self.max_credits = max_credits
+        self.upper_bound = upper_bound
         extra = f" ({detail})" if detail else ""
+        what = f"Up to {estimate:.4g} credits (a ceiling)" if upper_bound else f"Estimated {estimate:.4g} credits"
+        known = f". To estimate it closer, give {hint}; or allow_unknown_cost=True" if upper_bound and hint else ""
+        super().__init__(f"{what} exceeds max_credits={max_credits:.4g}{extra}{known}; not submitted")
+
+
+class UnknownCostError(CostGuardError):
+    """A cost guard is set but the request's cost cannot be estimated, not even bounded, before rendering."""
+
+    def __init__(self, limit: float, *, detail: str = "", hint: str = "", guard: str = "max_credits") -> None:
+        self.limit = limit
+        self.guard = guard
+        extra = f" ({detail})" if detail else ""
+        known = f"; give {hint} to make it known" if hint else ""
         super().__init__(
-            f"Estimated {estimate:.4g} credits exceeds max_credits={max_credits:.4g}{extra}; not submitted"
+            f"The cost cannot be estimated before rendering{extra}, so {guard}={limit:.4g} cannot be checked"
+            f"{known}, or set allow_unknown_cost=True to submit anyway; not submitted"
         )
+
+
+class WalletFloorError(CostGuardError):
+    """The job would take the account's remaining credits below the task's ``min_remaining_credits``."""
+
+    def __init__(
+        self, remaining: float | None, floor: float, *, estimate: float | None = None, detail: str = ""
+    ) -> None:
+        self.remaining = remaining
+        self.floor = floor
+        self.estimate = estimate
+        if remaining is None:
+            reason = f"the account's remaining credits cannot be read ({detail})"
+        elif estimate is None:
+            reason = f"{remaining:.4g} credits remain"
+        else:
+            reason = f"{remaining:.4g} credits remain and the job takes {estimate:.4g}"
+        super().__init__(f"Below min_remaining_credits={floor:.4g}: {reason}; not submitted")
 
 
 class InvalidTriggerEventError(HeyGenError):

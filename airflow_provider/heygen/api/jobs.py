@@ -110,13 +110,26 @@ class JobKind:
         """The job's page in the HeyGen web app, for extra links."""
         return f"{APP_URL}{self.app_path.format(id=job_id)}" if self.app_path else None
 
-    def estimate(self, body: Mapping[str, Any], source_length: float | None = None) -> CreditEstimate:
-        """The credits a create request will cost, before submitting (``source_length``: the source's seconds)."""
-        return self.price.estimate(body, source_length)
+    def estimate(
+        self,
+        body: Mapping[str, Any],
+        known: float | None = None,
+        *,
+        measure: credits.MediaLength = credits.no_probe,
+        prices: credits.PriceTable = credits.DEFAULT_PRICES,
+    ) -> CreditEstimate:
+        """The credits a create request will cost, before submitting.
 
-    def cost_of(self, body: Mapping[str, Any], output_seconds: float | None) -> float | None:
+        ``known``: a length the caller knows (the source's seconds); ``measure`` reads a source's length from its
+        file; ``prices``: the contract's rates.
+        """
+        return self.price.estimate(body, known, measure=measure, prices=prices)
+
+    def cost_of(
+        self, body: Mapping[str, Any], output_seconds: float | None, prices: credits.PriceTable = credits.DEFAULT_PRICES
+    ) -> float | None:
         """The credits a finished job cost, from its output length (None when unknown)."""
-        return self.price.cost(body, output_seconds)
+        return self.price.cost(body, output_seconds, prices=prices)
 
     def describe(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
         """A finished job's part of a task result: its id, status, ``result_fields`` and failure reason."""
@@ -313,7 +326,7 @@ JOB_KINDS: dict[str, JobKind] = {
             id_field="voice_id",
             success=frozenset({"complete", "completed"}),
             failure=_FAILED,
-            price=credits.Unpriced(),
+            price=credits.UNPRICED,
             result_fields=("name", "preview_audio_url"),
             outputs={"audio": Output(("preview_audio_url",), AUDIO_TYPES)},
         ),

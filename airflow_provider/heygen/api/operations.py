@@ -7,6 +7,7 @@ model first, so a bad input raises ``InvalidRequestError`` before any HTTP call,
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -18,7 +19,8 @@ from typing import IO, Any, TypeVar, cast
 from pydantic import ValidationError
 
 from . import models as m
-from .errors import ConflictError, InvalidRequestError, MalformedResponseError, PermissionDeniedError
+from . import probe
+from .errors import ConflictError, HeyGenError, InvalidRequestError, MalformedResponseError, PermissionDeniedError
 from .jobs import JobStatus, job_kind, status_requests, statuses_from_responses
 from .storage import SupportsOpen, iter_chunks, put_file
 
@@ -247,6 +249,26 @@ class HeyGenOperations:
 
     def get_asset(self, asset_id: str) -> m.AssetDetail:
         return self._get(f"/v3/assets/{asset_id}", m.AssetDetail)
+
+    def source_seconds(self, source: Mapping[str, Any]) -> float | None:
+        """How long a source (an AssetInput: url, asset_id or base64) plays, read from its file's header.
+
+        An asset is looked up for its URL (not billed); a URL is read with a few range requests, without the
+        API key. None when the length cannot be read (see ``probe``): the estimate then stays unknown.
+        """
+        kind = source.get("type")
+        if kind == "url" and isinstance(source.get("url"), str):
+            return probe.url_seconds(source["url"])
+        if kind == "asset_id" and isinstance(source.get("asset_id"), str):
+            try:
+                url = self.get_asset(source["asset_id"]).url
+            except HeyGenError as exc:
+                log.info("Could not look up asset %s for its length: %s", source["asset_id"], exc)
+                return None
+            return probe.url_seconds(url) if url else None
+        if kind == "base64" and isinstance(source.get("data"), str):
+            return probe.bytes_seconds(base64.b64decode(source["data"]))
+        return None
 
     def create_direct_upload(
         self, request: m.DirectUploadRequest | Mapping[str, Any], *, idempotency_key: str | None = None

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 import tenacity
@@ -26,6 +27,7 @@ __all__ = [
     "SupportsOpen",
     "iter_chunks",
     "put_file",
+    "shown_url",
     "storage_connection_error",
     "storage_error",
 ]
@@ -65,6 +67,13 @@ def storage_error(response: httpx.Response) -> APIStatusError:
         path=error.path,
         retry_after=error.retry_after,
     )
+
+
+def shown_url(url: str) -> str:
+    """A URL without credentials, query or fragment (a presigned URL's signature), for messages."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else parts.path
 
 
 def storage_connection_error(method: str, url: str, exc: httpx.TransportError) -> HeyGenConnectionError:

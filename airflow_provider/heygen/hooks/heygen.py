@@ -2,7 +2,9 @@
 
 The connection's password is the API key; its host is the base URL (default ``https://api.heygen.com``, or
 the fake's URL in tests). Extras tune the client: ``timeout`` (seconds per request), ``max_retries`` and
-``max_retry_wait`` (the longest wait retried in place; a longer ``Retry-After`` raises at once). HTTP, models
+``max_retry_wait`` (the longest wait retried in place; a longer ``Retry-After`` raises at once); ``prices``
+(a JSON object of credit rates, e.g. ``{"avatar_iv": 0.08}``) overrides HeyGen's public price table where a
+contract differs, and is checked whenever the hook reads the connection. HTTP, models
 and retries live in ``airflow_provider.heygen.api``; the hook only builds clients and offers the typed
 operations on top.
 """
@@ -24,6 +26,7 @@ from airflow_provider.heygen.api.client import (
     AsyncHeyGenClient,
     HeyGenClient,
 )
+from airflow_provider.heygen.api.credits import PriceTable
 from airflow_provider.heygen.api.errors import HeyGenError, RateLimitError
 from airflow_provider.heygen.api.jobs import JobStatus, check_poll_interval, describe_changes, jittered
 from airflow_provider.heygen.api.operations import HeyGenOperations
@@ -72,6 +75,17 @@ class HeyGenHook(BaseHook, HeyGenOperations):
         mask_secret(settings["api_key"])  # before the client exists: nothing it logs can show the key
         return HeyGenClient(**settings)
 
+    @cached_property
+    def prices(self) -> PriceTable:
+        """The credit rates of this account: HeyGen's public table with the connection's ``prices`` overrides."""
+        return self._prices_of(self.get_connection(self.heygen_conn_id))
+
+    def _prices_of(self, connection: Any) -> PriceTable:
+        try:
+            return PriceTable.from_extra((connection.extra_dejson or {}).get("prices"))
+        except ValueError as exc:
+            raise ValueError(f"Connection {self.heygen_conn_id!r} has a bad prices extra: {exc}") from None
+
     def get_conn(self) -> HeyGenClient:
         return self.client
 
@@ -93,6 +107,7 @@ class HeyGenHook(BaseHook, HeyGenOperations):
                 f"Connection {self.heygen_conn_id!r} has no API key: put the HeyGen API key in its password"
             )
         extra = connection.extra_dejson or {}
+        self._prices_of(connection)  # a contract's rates are checked before anything is sent
         retry = self.retry
         if retry is None:
             defaults = RetryPolicy()
@@ -212,4 +227,5 @@ class HeyGenHook(BaseHook, HeyGenOperations):
                 lazy_gettext("Max retries"), widget=BS3TextFieldWidget(), validators=[Optional(), NumberRange(0)]
             ),
             "max_retry_wait": StringField(lazy_gettext("Max wait between retries (s)"), widget=BS3TextFieldWidget()),
+            "prices": StringField(lazy_gettext("Credit prices (JSON)"), widget=BS3TextFieldWidget()),
         }

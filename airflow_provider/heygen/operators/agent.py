@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from airflow_provider.heygen._compat import AirflowFailException, Context
 from airflow_provider.heygen.api import models as m
+from airflow_provider.heygen.api.credits import CreditEstimate
 from airflow_provider.heygen.api.errors import HeyGenError, JobFailedError
 from airflow_provider.heygen.api.jobs import JobState, job_kind
 from airflow_provider.heygen.inputs import asset_input
@@ -38,12 +39,17 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
     with HeyGen's reason; a killed task stops the session (``cancel_on_kill``). Once the session is done
     there is nothing left to stop, so killing the task while it waits for the video stops nothing.
 
-    ``max_credits``: the agent decides how long the video is, and HeyGen charges per second of it, so the
-    cost cannot be known (or refused) before submitting. It is checked once the video is done, from its
-    duration at the agent rate: above ``max_credits`` the task fails without retrying. HeyGen has charged by
-    then; the guard keeps an over-budget video from going downstream and makes it visible, it cannot cap
-    the spend. To bound the cost up front, render a script with ``HeyGenCreateVideoOperator``.
+    ``max_credits``: the agent decides how long the video is, and HeyGen charges per second of it; the request
+    has no length field and HeyGen documents no maximum. So a budget needs ``max_duration`` (the longest video
+    you expect, say the length your prompt asks for): the estimate is that many seconds at the agent rate, a
+    ceiling checked against ``max_credits`` before submitting. Without it the task refuses to submit, unless
+    ``allow_unknown_cost=True``. Either way the spend is checked again once the video is done, from its real
+    duration: above ``max_credits`` the task fails without retrying. HeyGen has charged by then; that check keeps
+    an over-budget video from going downstream and makes it visible. To know the cost up front, render a script
+    with ``HeyGenCreateVideoOperator``.
 
+    :param max_duration: the longest video you expect, in seconds: the ceiling of the estimate (not sent to
+        HeyGen, which takes no length for the agent).
     :param files: attachments appended to ``request["files"]`` (templated; at most 20 in all): AssetInput
         dicts, ``https://`` URLs, or files sent inline as base64 (local paths, ``ObjectStoragePath`` or
         ``s3://``-style strings; png, jpeg, mp4, webm, mp3, wav or pdf, at most 32 MB each).
@@ -52,9 +58,14 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
     job_kind = "video_agent"
     template_fields: Sequence[str] = (*HeyGenJobOperator.template_fields, "files")
 
-    def __init__(self, *, files: Sequence[Any] | str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, files: Sequence[Any] | str | None = None, max_duration: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
+        if max_duration is not None and not max_duration > 0:
+            raise ValueError(f"max_duration={max_duration!r} must be a number of seconds above 0 (or None)")
         self.files = files
+        self.max_duration = max_duration
         self._video_id: str | None = None
 
     def parse_request(self) -> m.RequestModel:
@@ -73,6 +84,9 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
                 for index, item in enumerate(files)
             ]
         return m.VideoAgentRequest.parse(data)
+
+    def estimate(self, body: m.RequestModel) -> CreditEstimate:
+        return self.estimate_with(self.spec, body.to_body(), self.max_duration)
 
     def create(self, body: m.RequestModel, idempotency_key: str) -> list[str]:
         session = self.hook.create_video_agent(cast("m.VideoAgentRequest", body), idempotency_key=idempotency_key)
@@ -159,7 +173,7 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
             session_id = str(next(iter(external_id)))
             session, video = self._read(session_id)
             video_id = session.get("video_id")
-            cost = self.spec.cost_of({}, video.get("duration"))
+            cost = self.spec.cost_of({}, video.get("duration"), self.hook.prices)
             job = {**job_kind("video").describe(video_id or "", video), "video_id": video_id, "session_id": session_id}
             job.update(title=session.get("title"), credits=cost)
             self._result = {
@@ -169,8 +183,10 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
                 "status": _agent_state(session, video).value,
                 "session_status": session.get("status"),
                 "video_status": video.get("status"),
+                "estimate": self.recorded_estimate(context),
                 "jobs": [job],
             }
+            self.log_cost(self._result)
         self._check_spend(self._result)
         return self._result
 

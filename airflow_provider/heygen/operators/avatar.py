@@ -89,13 +89,15 @@ class HeyGenCreateAvatarOperator(HeyGenJobOperator):
         if self._result is None:
             look_id = str(next(iter(external_id)))
             look = self.hook.get_job(self.job_kind, look_id)
-            avatar = {**self.describe_job(look_id, look), "credits": self.spec.cost_of({}, None)}
+            avatar = {**self.describe_job(look_id, look), "credits": self.spec.cost_of({}, None, self.hook.prices)}
             self._result = {
                 **avatar,
                 "kind": self.job_kind,
                 "job_ids": [look_id],
                 "status": self.spec.state(look.get("status")).value,
                 "training_status": look.get("status"),
+                "estimate": self.recorded_estimate(context),
                 "jobs": [avatar],
             }
+            self.log_cost(self._result)
         return self._result

@@ -1,7 +1,8 @@
 """The job lifecycle every asynchronous HeyGen operator follows, written once.
 
 1. validate the request (a bad input fails the task at once, without retries, and costs nothing);
-2. estimate its credits and refuse it above ``max_credits``;
+2. estimate its credits and apply the cost guards (``max_credits``, ``min_remaining_credits``); a dry run
+   stops here and returns the estimate (``HeyGenBilledOperator``);
 3. submit it with an ``Idempotency-Key`` derived from the task instance and the payload, so a retried try
    gets HeyGen's replay of the first answer instead of a second render; a job that failed is submitted again,
    alone, along a fixed chain of keys (``resubmit_failed``: the only place that resubmits);
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import cached_property
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from airflow_provider.heygen._compat import (
     TRIGGER_FAIL,
@@ -38,11 +39,13 @@ from airflow_provider.heygen._compat import (
     TimeDeltaTrigger,
     default_deferrable,
 )
+from airflow_provider.heygen.api import credits
+from airflow_provider.heygen.api.budget import check_budget, check_credits, check_wallet
 from airflow_provider.heygen.api.client import IDEMPOTENCY_KEY_CHARS
 from airflow_provider.heygen.api.credits import CreditEstimate
 from airflow_provider.heygen.api.errors import (
     BadRequestError,
-    BudgetExceededError,
+    CostGuardError,
     InvalidRequestError,
     RateLimitError,
 )
@@ -62,11 +65,11 @@ from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent, def
 __all__ = [
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TIMEOUT",
+    "ESTIMATE_XCOM_KEY",
+    "HeyGenBilledOperator",
     "HeyGenJobOperator",
     "HeyGenOperator",
-    "check_budget",
     "check_idempotency_key",
-    "check_max_credits",
     "fail_fast",
     "idempotency_key_for",
     "retry_key",
@@ -80,6 +83,8 @@ DEFERRABLE_RETRY_DEADLINE = 30.0
 #: The longest 429 a deferrable task sleeps out in the worker when it submits; HeyGen asking for longer (a full
 #: account: until a running job ends) defers on a timer instead, which costs a round trip of a few seconds.
 DEFERRABLE_SUBMIT_MAX_WAIT = 2.0
+#: XCom key of a task's credit estimate (``CreditEstimate.to_dict()``), pushed before it submits.
+ESTIMATE_XCOM_KEY = "heygen_credit_estimate"
 _KEY_NAMESPACE = uuid.UUID("6f1c2b8e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
 _T = TypeVar("_T")
 
@@ -117,29 +122,13 @@ def check_idempotency_key(key: str | None) -> str | None:
     return key
 
 
-def check_max_credits(value: float | None) -> float | None:
-    """``max_credits`` as given, refused unless None or a finite number of credits at least 0."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (value >= 0 and math.isfinite(value)):
-        raise ValueError(f"max_credits={value!r} must be a number of credits at least 0 (or None for no budget)")
-    return value
-
-
 @contextmanager
 def fail_fast() -> Iterator[None]:
-    """Turn errors that no retry can fix (bad input, over budget, HeyGen's 400) into a failure without retries."""
+    """Turn errors that no retry can fix (bad input, a cost guard, HeyGen's 400) into a failure without retries."""
     try:
         yield
-    except (InvalidRequestError, BudgetExceededError, BadRequestError) as exc:
+    except (InvalidRequestError, CostGuardError, BadRequestError) as exc:
         raise AirflowFailException(str(exc)) from exc
-
-
-def check_budget(estimate: CreditEstimate, max_credits: float | None) -> None:
-    """Raise ``BudgetExceededError`` when the estimate is known and above ``max_credits``."""
-    if estimate.exceeds(max_credits):
-        assert estimate.credits is not None and max_credits is not None
-        raise BudgetExceededError(estimate.credits, max_credits, detail=estimate.basis)
 
 
 class HeyGenOperator(BaseOperator):
@@ -161,8 +150,97 @@ class HeyGenOperator(BaseOperator):
         return HeyGenHook(self.heygen_conn_id, retry_deadline=self.retry_deadline)
 
 
-class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
+class HeyGenBilledOperator(HeyGenOperator):
+    """What the operators that spend credits share: the estimate, the cost guards and the dry run.
+
+    The estimate uses the connection's prices (its ``prices`` extra, else HeyGen's table). When a guard is set or
+    on a dry run, a source whose length the request does not give is read from its file's header (an asset's or a
+    URL's, by range requests: ``HeyGenHook.source_seconds``); a length still unknown falls back to the ceiling
+    HeyGen's limits give, if any.
+
+    :param max_credits: refuse to submit when the estimate, or its ceiling, is above this budget; and when
+        the cost cannot be estimated at all (the message names the input that would make it known).
+    :param allow_unknown_cost: with ``max_credits``, submit a request whose cost is not known before rendering
+        (no estimate, or only a ceiling above the budget) instead of refusing it.
+    :param min_remaining_credits: refuse when the account's remaining credits (``GET /v3/users/me``, not billed)
+        less the estimate would fall below this floor. A soft guard: tasks that check at the same moment may
+        all pass it, so bound what runs at once with a pool. A retry checks the balance alone (its submit may
+        be a replay, already paid for).
+    :param dry_run: validate, estimate and apply the guards, log and return the estimate
+        (``{"kind", "dry_run": True, "status": "dry_run", "job_ids": [], "credits": None, "estimate"}``), and
+        send nothing that creates or costs.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_credits: float | None = None,
+        allow_unknown_cost: bool = False,
+        min_remaining_credits: float | None = None,
+        dry_run: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.max_credits = check_credits("max_credits", max_credits)
+        self.allow_unknown_cost = allow_unknown_cost
+        self.min_remaining_credits = check_credits("min_remaining_credits", min_remaining_credits)
+        self.is_dry_run = dry_run  # BaseOperator.dry_run is a method (render templates)
+        self._source_lengths: dict[str, float | None] = {}
+
+    @property
+    def reads_sources(self) -> bool:
+        """Whether estimates read sources' lengths (a few range requests): only when a guard or dry run needs it."""
+        return self.is_dry_run or self.max_credits is not None or self.min_remaining_credits is not None
+
+    def estimate_with(self, price: Any, payload: Mapping[str, Any], known: float | None = None) -> CreditEstimate:
+        """``price.estimate`` (a ``JobKind`` or a ``Price``) with the connection's prices and, when needed,
+        the sources' lengths read from their files."""
+        measure = self._source_seconds if self.reads_sources else credits.no_probe
+        return cast("CreditEstimate", price.estimate(payload, known, measure=measure, prices=self.hook.prices))
+
+    def _source_seconds(self, source: Mapping[str, Any]) -> float | None:
+        key = json.dumps(source, sort_keys=True, default=str)
+        if key not in self._source_lengths:
+            self._source_lengths[key] = self.hook.source_seconds(source)
+        return self._source_lengths[key]
+
+    def guard_cost(self, what: str, estimate: CreditEstimate, context: Context) -> None:
+        """Log the estimate and apply ``max_credits`` and ``min_remaining_credits`` (raise ``CostGuardError``)."""
+        self.log.info("HeyGen %s credit estimate: %s", what, estimate)
+        check_budget(estimate, self.max_credits, allow_unknown_cost=self.allow_unknown_cost)
+        if self.max_credits is not None and not estimate.known:
+            self.log.warning("HeyGen %s: cost not known before rendering, submitted as allowed", what)
+        if self.min_remaining_credits is not None:
+            user = self.hook.get_current_user()
+            remaining = user.remaining_credits
+            self.log.info("HeyGen account: %s credits remaining", "unknown" if remaining is None else f"{remaining:g}")
+            check_wallet(
+                estimate,
+                remaining,
+                self.min_remaining_credits,
+                count_estimate=context["ti"].try_number <= 1,
+                allow_unknown_cost=self.allow_unknown_cost,
+                detail=f"billing type {user.billing_type or 'unknown'}, balance not in credits",
+            )
+
+    def dry_run_result(self, what: str, estimate: CreditEstimate) -> dict[str, Any]:
+        """What a dry run returns: the estimate, and no jobs."""
+        self.log.info("Dry run: HeyGen %s not submitted; it would cost %s", what, estimate)
+        return {
+            "kind": what,
+            "dry_run": True,
+            "status": "dry_run",
+            "job_ids": [],
+            "credits": None,
+            "estimate": estimate.to_dict(),
+        }
+
+
+class HeyGenJobOperator(ResumableJobMixin, HeyGenBilledOperator):
     """Base of the operators that start HeyGen jobs and (optionally) wait for them.
+
+    The cost parameters (``max_credits``, ``allow_unknown_cost``, ``min_remaining_credits``, ``dry_run``) are
+    ``HeyGenBilledOperator``'s; the result holds the ``estimate`` beside what the jobs cost (``credits``).
 
     :param request: the API request: a model from ``airflow_provider.heygen.api.models`` or a plain dict
         with the API's field names (templated, shown as JSON in the UI).
@@ -174,7 +252,6 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
     :param timeout: how long to wait for the jobs (a ``timedelta`` or seconds, > 0); then ``JobTimeoutError``,
         and the jobs HeyGen can stop (Video Agent sessions) are stopped.
     :param idempotency_key: templated; by default derived from dag, task, run, map index and the payload.
-    :param max_credits: refuse to submit when the credit estimate is above this budget.
     :param cancel_on_kill: stop the jobs where HeyGen can (Video Agent) when the task is killed.
     """
 
@@ -194,7 +271,6 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         timeout: timedelta | float = DEFAULT_TIMEOUT,
         idempotency_key: str | None = None,
-        max_credits: float | None = None,
         cancel_on_kill: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -207,12 +283,12 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         self.poll_interval = check_poll_interval(poll_interval)
         self.timeout = check_timeout(timeout)
         self.idempotency_key = idempotency_key
-        self.max_credits = check_max_credits(max_credits)
         self.cancel_on_kill = cancel_on_kill
         self._job_ids: list[str] = []
         #: When HeyGen first refused this task's submit (429), carried across rate-limit deferrals.
         self._refused_since: float | None = None
         self._result: dict[str, Any] | None = None
+        self._estimate: CreditEstimate | None = None
 
     @property
     def spec(self) -> JobKind:
@@ -238,8 +314,8 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         return job_id
 
     def estimate(self, body: RequestModel) -> CreditEstimate:
-        """The credit estimate checked against ``max_credits``."""
-        return self.spec.estimate(body.to_body())
+        """The credit estimate the cost guards check (operators that know a length pass it here)."""
+        return self.estimate_with(self.spec, body.to_body())
 
     def describe_job(self, job_id: str, resource: Mapping[str, Any]) -> dict[str, Any]:
         """The part of the result for one finished job: the kind's result fields (see ``JobKind.describe``)."""
@@ -249,16 +325,25 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
 
     def execute(self, context: Context) -> Any:
         self._result = None
+        if self.is_dry_run:
+            _, estimate = self.checked_request(context)
+            return self.dry_run_result(self.job_kind, estimate)
         return self.execute_resumable(context)
+
+    def checked_request(self, context: Context) -> tuple[RequestModel, CreditEstimate]:
+        """The validated request and its estimate, past the cost guards; nothing that creates is sent."""
+        with fail_fast():
+            body = self.parse_request()
+            check_idempotency_key(self.idempotency_key)
+            estimate = self.estimate(body)
+            self.guard_cost(self.job_kind, estimate, context)
+        return body, estimate
 
     def submit_job(self, context: Context) -> Any:
         """Validate, estimate, submit idempotently and record the job ids (ResumableJobMixin's first step)."""
-        with fail_fast():  # nothing was sent yet
-            body = self.parse_request()
-            estimate = self.estimate(body)
-            check_budget(estimate, self.max_credits)
-            check_idempotency_key(self.idempotency_key)
-        self.log.info("HeyGen %s credit estimate: %s", self.job_kind, estimate.credits or estimate.basis)
+        body, estimate = self.checked_request(context)
+        self._estimate = estimate
+        context["ti"].xcom_push(key=ESTIMATE_XCOM_KEY, value=estimate.to_dict())
         key = self.idempotency_key or idempotency_key_for(context, body.to_body())
         job_ids = self.within_limits(lambda: self.create(body, key))
         job_ids = self.resubmit_failed(
@@ -436,17 +521,42 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenOperator):
         """Re-fetch every job and return the small JSON result that goes to XCom (built once per try)."""
         if self._result is None:
             # Costs come from the rendered request as is: re-validating it could read local files again.
-            described, costs = [], []
+            described = []
             for job_id in (str(job_id) for job_id in external_id):
                 resource = self.hook.get_job(self.job_kind, job_id)
-                cost = self.spec.cost_of(self.request, resource.get("duration"))
-                costs.append(cost)
+                cost = self.spec.cost_of(self.request, resource.get("duration"), self.hook.prices)
                 described.append({**self.describe_job(job_id, resource), "credits": cost})
+            costs = self.job_costs(described)
             self._result = {
                 "kind": self.job_kind,
                 "job_ids": [str(job_id) for job_id in external_id],
                 "status": overall_state(self.spec.state(job.get("status")) for job in described).value,
                 "credits": None if None in costs else round(sum(c for c in costs if c is not None), 4),
+                "estimate": self.recorded_estimate(context),
                 "jobs": described,
             }
+            self.log_cost(self._result)
         return self._result
+
+    def job_costs(self, jobs: Sequence[dict[str, Any]]) -> list[float | None]:
+        """What the task paid for, job by job (the result's ``credits`` is their sum, unknown if any is)."""
+        return [job["credits"] for job in jobs]
+
+    def recorded_estimate(self, context: Context) -> dict[str, Any] | None:
+        """The estimate made before submitting: this instance's, else the one pushed to XCom (after a deferral)."""
+        if self._estimate is not None:
+            return self._estimate.to_dict()
+        ti = context["ti"]
+        recorded = ti.xcom_pull(task_ids=ti.task_id, key=ESTIMATE_XCOM_KEY, map_indexes=ti.map_index)
+        return recorded if isinstance(recorded, dict) else None
+
+    def log_cost(self, result: Mapping[str, Any]) -> None:
+        """One line with what the jobs cost beside what was estimated."""
+        estimate = result.get("estimate") or {}
+        estimated = estimate.get("credits")
+        self.log.info(
+            "HeyGen %s cost: %s credits (estimated %s)",
+            self.job_kind,
+            "unknown" if result.get("credits") is None else f"{result['credits']:g}",
+            "unknown" if estimated is None else f"{'<= ' if estimate.get('upper_bound') else ''}{estimated:g}",
+        )

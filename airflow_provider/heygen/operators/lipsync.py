@@ -23,8 +23,9 @@ class HeyGenLipsyncOperator(HeyGenJobOperator):
     submits anew.
 
     :param source_duration: the length in seconds of what is lip-synced (the audio's, else the video's).
-        HeyGen prices lipsyncs per second, so without it (or an ``end_time``) the estimate is unknown and
-        ``max_credits`` cannot be checked before submitting.
+        HeyGen prices lipsyncs per second; without it (or an ``end_time``), the estimate reads the audio's,
+        else the video's length from its file when a cost guard or dry run needs it, and a length still
+        unknown makes ``max_credits`` refuse (unless ``allow_unknown_cost``).
     """
 
     job_kind = "lipsync"
@@ -39,7 +40,7 @@ class HeyGenLipsyncOperator(HeyGenJobOperator):
         return m.LipsyncRequest.parse(self.request)
 
     def estimate(self, body: m.RequestModel) -> CreditEstimate:
-        return self.spec.estimate(body.to_body(), self.source_duration)
+        return self.estimate_with(self.spec, body.to_body(), self.source_duration)
 
     def create(self, body: m.RequestModel, idempotency_key: str) -> list[str]:
         request = cast("m.LipsyncRequest", body)

@@ -12,10 +12,8 @@ from airflow_provider.heygen.api.media import AUDIO_TYPES
 from airflow_provider.heygen.delivery import Destination, download, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.operators.base import (
-    HeyGenOperator,
-    check_budget,
+    HeyGenBilledOperator,
     check_idempotency_key,
-    check_max_credits,
     fail_fast,
     idempotency_key_for,
 )
@@ -23,17 +21,18 @@ from airflow_provider.heygen.operators.base import (
 __all__ = ["HeyGenTextToSpeechOperator"]
 
 
-class HeyGenTextToSpeechOperator(HeyGenOperator):
+class HeyGenTextToSpeechOperator(HeyGenBilledOperator):
     """Turn text or SSML into speech with ``POST /v3/voices/speech`` (synchronous: no job to wait for).
 
-    Returns (to XCom) ``{"audio_url", "duration", "request_id", "word_timestamps", "credits"}``, plus
+    Returns (to XCom) ``{"audio_url", "duration", "request_id", "word_timestamps", "credits", "estimate"}``, plus
     ``"path"`` and ``"size_bytes"`` when ``destination`` is set. ``audio_url`` expires: set ``destination``
     to keep the audio. ``word_timestamps`` (``[{"word", "start", "end"}]``) is bounded by the 5,000-character
     text limit (about 120 KB of XCom at worst, ~40 KB for ordinary prose); ``include_word_timestamps=False``
     leaves it out (None).
 
     The text (1-5,000 characters), ``speed`` (0.5-2.0) and ``input_type`` are checked before any request, and
-    so is ``max_credits`` against the estimate; those failures, and HeyGen's 400s (for example a voice that
+    so are the cost guards (``max_credits``, ``min_remaining_credits``; ``dry_run`` stops there, see
+    ``HeyGenBilledOperator``) against the estimate; those failures, and HeyGen's 400s (for example a voice that
     is not Starfish-compatible), fail the task without retries. A retried try sends the same
     ``Idempotency-Key`` and gets HeyGen's replay of the first answer, so the speech is billed once; if the
     replayed URL has expired by the time it is downloaded, the text is synthesised (and billed) again under a
@@ -45,7 +44,6 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
         or existing) to get ``<request_id>.<ext>`` in it; local, ``file://`` or any ``ObjectStoragePath``.
     :param heygen_conn_id: the ``heygen`` connection.
     :param idempotency_key: templated; by default derived from dag, task, run, map index and the request.
-    :param max_credits: refuse to synthesise when the credit estimate is above this budget.
     :param include_word_timestamps: keep the per-word timing in the result.
     """
 
@@ -59,7 +57,6 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
         destination: Destination | None = None,
         heygen_conn_id: str = HeyGenHook.default_conn_name,
         idempotency_key: str | None = None,
-        max_credits: float | None = None,
         include_word_timestamps: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -67,14 +64,16 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
         self.request = request.to_body() if isinstance(request, m.RequestModel) else dict(request)
         self.destination = destination
         self.idempotency_key = idempotency_key
-        self.max_credits = check_max_credits(max_credits)
         self.include_word_timestamps = include_word_timestamps
 
     def execute(self, context: Context) -> dict[str, Any]:
         with fail_fast():  # nothing was sent yet
             body = m.SpeechRequest.parse(self.request)
-            check_budget(credits.SPEECH.estimate(body.to_body()), self.max_credits)
             check_idempotency_key(self.idempotency_key)
+            estimate = self.estimate_with(credits.SPEECH, body.to_body())
+            self.guard_cost("speech", estimate, context)
+        if self.is_dry_run:
+            return self.dry_run_result("speech", estimate)
         key = self.idempotency_key or idempotency_key_for(context, body.to_body())
         speech = self._synthesise(body, key)
         self.log.info("HeyGen speech %s: %.2fs of audio", speech.request_id, speech.duration or 0)
@@ -89,8 +88,10 @@ class HeyGenTextToSpeechOperator(HeyGenOperator):
                 if self.include_word_timestamps and speech.word_timestamps is not None
                 else None
             ),
-            "credits": credits.SPEECH.cost(body.to_body(), speech.duration),
+            "credits": credits.SPEECH.cost(body.to_body(), speech.duration, prices=self.hook.prices),
+            "estimate": estimate.to_dict(),
         }
+        self.log.info("HeyGen speech cost: %s credits (estimated %s)", result["credits"], estimate)
         if self.destination:
             result.update(stored)
         return result

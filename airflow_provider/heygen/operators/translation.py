@@ -146,8 +146,9 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
 
     :param output_languages: target languages; override the request's (templated).
     :param source_duration: the source video's length in seconds. HeyGen prices translations per second of
-        source, so without it (and without ``end_time``) the estimate is unknown and ``max_credits`` cannot
-        be checked before submitting.
+        source; without it (or an ``end_time``), the estimate reads the length from the video's file (an asset,
+        or a URL that answers range requests) when a cost guard or dry run needs it, and a length still
+        unknown makes ``max_credits`` refuse (unless ``allow_unknown_cost``).
     :param proofread: translate the subtitles first (steps above).
     :param review: with proofreads, stop once they are ready and return them for review.
     :param proofread_ids: resume from these ready proofreads (ids, or a review result; templated).
@@ -197,14 +198,10 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
 
     def estimate(self, body: m.RequestModel) -> CreditEstimate:
         payload = body.to_body()
-        translation = self.spec.estimate(payload, self.source_duration)
+        translation = self.estimate_with(self.spec, payload, self.source_duration)
         if not self.proofread or self.proofread_ids is not None:
             return translation  # no proofreads to create
-        proofread = job_kind(PROOFREAD).estimate(payload, self.source_duration)
-        basis = f"{translation.basis}, plus proofreads: {proofread.basis}"
-        if translation.credits is None or proofread.credits is None:
-            return CreditEstimate(None, basis)
-        return CreditEstimate(round(translation.credits + proofread.credits, 4), basis)
+        return translation + self.estimate_with(job_kind(PROOFREAD), payload, self.source_duration)
 
     def create(self, body: m.RequestModel, idempotency_key: str) -> list[str]:
         request = cast("m.VideoTranslationRequest", body)
@@ -243,6 +240,17 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
             languages = cast("m.VideoTranslationRequest", self.parse_request()).output_languages
             result["languages"] = by_language(result["jobs"], languages)
         return result
+
+    def job_costs(self, jobs: Sequence[dict[str, Any]]) -> list[float | None]:
+        """The translations' costs, and the proofreads' when this task made them (it paid for them too): each at
+        its translation's length (a proofread reports none), also shown as the job's ``proofread_credits``."""
+        costs = super().job_costs(jobs)
+        if self.proofread and self.proofread_ids is None:
+            proofread = job_kind(PROOFREAD)
+            for job in jobs:
+                job["proofread_credits"] = proofread.cost_of(self.request, job.get("duration"), self.hook.prices)
+                costs.append(job["proofread_credits"])
+        return costs
 
     # --- entry points ----------------------------------------------------------------------------------
 

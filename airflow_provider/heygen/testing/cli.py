@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
         "'* /v3/*:slow=2:0.2', 'POST /v3/videos:fail=rendering_failed:1'; repeatable",
     )
     parser.add_argument(
+        "--media-seconds",
+        action="append",
+        default=[],
+        type=_media_seconds,
+        metavar="URL=SECONDS",
+        help="the length of a source video or audio at URL, as HeyGen would read it from the file "
+        "(translations and lipsyncs of it render, and are billed, that long); repeatable",
+    )
+    parser.add_argument(
         "--state-file",
         type=Path,
         default=None,
@@ -66,6 +75,18 @@ def _parser() -> argparse.ArgumentParser:
         "for tests that run the fake in another process",
     )
     return parser
+
+
+def _media_seconds(spec: str) -> tuple[str, float]:
+    """``URL=SECONDS`` as (url, seconds)."""
+    url, _, seconds = spec.rpartition("=")
+    try:
+        length = float(seconds)
+    except ValueError:
+        length = -1.0
+    if not url or not length > 0:
+        raise argparse.ArgumentTypeError(f"{spec!r}: expected URL=SECONDS with seconds above 0")
+    return url, length
 
 
 def _write_snapshot(fake: FakeHeyGen, path: Path) -> None:
@@ -111,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for fault in faults:
         fake.state.faults.add(fault)
+    for url, seconds in args.media_seconds:
+        fake.state.remember_media_seconds(url, seconds)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

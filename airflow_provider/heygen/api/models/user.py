@@ -94,3 +94,16 @@ class User(ResponseModel):
     """Web-plan credits."""
     usage_based: UsageBased | None = None
     """Usage-based billing figures."""
+
+    @property
+    def remaining_credits(self) -> float | None:
+        """Credits left on the account, whatever its billing; None when the balance is not in credits (USD)."""
+        if self.wallet is not None and (self.wallet.currency or "").lower() == "credits":
+            return self.wallet.remaining_balance
+        if self.subscription is not None and self.subscription.credits is not None:
+            balances = (self.subscription.credits.premium_credits, self.subscription.credits.add_on_credits)
+            known = [balance.remaining for balance in balances if balance is not None and balance.remaining is not None]
+            return float(sum(known)) if known else None
+        if self.usage_based is not None:
+            return self.usage_based.remaining_credits
+        return None

@@ -43,7 +43,7 @@ def render_lipsync(state: State, job: Job) -> dict[str, Any]:
         "duration": seconds if job.status == "completed" else None,
         "created_at": int(job.created_at),
         "callback_id": job.callback_id,
-        "video_url": output_url(state, job, ".mp4", lambda: media.video_bytes("mp4"), seconds=seconds),
+        "video_url": output_url(state, job, ".mp4", lambda: media.video_bytes("mp4", seconds), seconds=seconds),
         "caption_url": (
             output_url(state, job, ".srt", lambda: media.captions(caption_text, seconds, "srt"))
             if job.request.get("enable_caption")

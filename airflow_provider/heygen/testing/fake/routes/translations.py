@@ -68,7 +68,7 @@ def render_translation(state: State, job: Job) -> dict[str, Any]:
         "translate_audio_only": audio_only,
         "video_url": None
         if audio_only
-        else output_url(state, job, ".mp4", lambda: media.video_bytes("mp4"), seconds=seconds),
+        else output_url(state, job, ".mp4", lambda: media.video_bytes("mp4", seconds), seconds=seconds),
         "audio_url": output_url(state, job, ".mp3", lambda: media.audio_bytes("mp3", seconds), seconds=seconds),
         "srt_caption_url": caption_url("srt"),
         "vtt_caption_url": caption_url("vtt"),

@@ -59,11 +59,11 @@ def render_video(state: State, job: Job) -> dict[str, Any]:
         "created_at": int(job.created_at),
         "completed_at": int(job.completed_at) if job.completed_at is not None else None,
         "duration": seconds if job.status == "completed" else None,
-        "video_url": output_url(state, job, f".{fmt}", lambda: media.video_bytes(fmt), seconds=seconds),
+        "video_url": output_url(state, job, f".{fmt}", lambda: media.video_bytes(fmt, seconds), seconds=seconds),
         "thumbnail_url": output_url(state, job, ".png", media.thumbnail_png),
         "gif_url": None,
         "captioned_video_url": (
-            output_url(state, job, "-captioned.mp4", lambda: media.video_bytes("mp4"), seconds=seconds)
+            output_url(state, job, "-captioned.mp4", lambda: media.video_bytes("mp4", seconds), seconds=seconds)
             if extra.get("burn_captions")
             else None
         ),
