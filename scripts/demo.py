@@ -658,8 +658,8 @@ def summary_notes(rows: Sequence[Row], output_root: Path) -> list[str]:
         notes.append("total N (credits): a summary task's sum of the credits of jobs on other rows, not spent again")
     notes.append(f"output files: the paths above are under {_where(output_root)}")
     notes.append(
-        "media: the fake's videos are placeholder clips of about a second (160x90) whatever length the job reports;"
-        " credits are billed on the script's or source's length, as HeyGen would"
+        "media: the fake's videos are a second of placeholder frames (160x90) in a file whose header states the"
+        " job's length; credits are billed on the script's or source's length, as HeyGen would"
     )
     return notes
 

@@ -219,7 +219,11 @@ def test_the_notes_say_where_the_files_are_and_that_the_fakes_videos_are_placeho
     assert f"output files: the paths above are under demo-output/ ({ROOT / 'demo-output'}/)" in in_repository
     assert f"output files: the paths above are under {tmp_path / 'out'}/" in elsewhere
     (media,) = [note for note in elsewhere if note.startswith("media:")]
-    assert "placeholder clips of about a second" in media and "billed on the script's or source's length" in media
+    assert (
+        "a second of placeholder frames" in media
+        and "header states the job's length" in media
+        and "billed on the script's or source's length" in media
+    )
 
 
 def test_durations_missing_from_the_db_come_from_the_dags_test_log() -> None:
