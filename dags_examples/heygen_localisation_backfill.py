@@ -106,9 +106,9 @@ with DAG(
                     "mode": params["mode"],
                     "enable_caption": True,
                 }
-                requests.append(
-                    {"request": request, "source_duration": float(row["seconds"]), "max_credits": params["max_credits"]}
-                )
+                # Without a length the estimate reads the source's header; if that fails, the budget refuses it.
+                seconds = float(row["seconds"]) if row.get("seconds") else None
+                requests.append({"request": request, "source_duration": seconds, "max_credits": params["max_credits"]})
         print(f"{ds}: {len(videos)} video(s) x {len(params['languages'])} language(s) = {len(requests)} job(s)")
         return requests
 

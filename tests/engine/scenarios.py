@@ -43,11 +43,12 @@ def backfill_at_cap(
     days_run = [first_day + timedelta(days=offset) for offset in range(days)]
     with catalogue.open("w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["published", "slug", "title", "video"])
+        writer.writerow(["published", "slug", "title", "seconds", "video"])
         for day in days_run:
             for number in range(videos_per_day):
                 slug = f"{day}-video-{number}"
-                writer.writerow([day, slug, f"Video {number} of {day}", f"https://cdn.example.com/{slug}.mp4"])
+                video = f"https://cdn.example.com/{slug}.mp4"
+                writer.writerow([day, slug, f"Video {number} of {day}", SOURCE_SECONDS, video])
     asked = days * videos_per_day * len(LANGUAGES)
     engine.wait_for_dags(BACKFILL_DAG)
     refused_before = engine.fake.snapshot()["requests"]["refused_creates"]
