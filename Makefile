@@ -46,7 +46,8 @@ lock:
 	done
 
 clean:
-	rm -rf .venvs .pytest_cache .mypy_cache .ruff_cache demo-output chaos-report.json engine-report.json engine-report.md
+	rm -rf .venvs .pytest_cache .mypy_cache .ruff_cache demo-output chaos-report.json engine-report.json engine-report.md \
+		bench-report.json
 
 # The chaos suite in full: every fault class with 5 seeds, waiting in the triggerer and in the worker; prints the
 # table and writes it to chaos-report.json (`make test` runs each fault once, seeded, in the triggerer).
@@ -62,9 +63,14 @@ engine: $(STAMP)
 	bash scripts/install-engine.sh
 	HEYGEN_ENGINE=1 ENGINE_REPORT=engine-report.json $(BIN)/pytest $(ENGINE_TESTS) -p no:cacheprovider $(PYTEST_ARGS)
 
-# Triggerer CPU per waiting job: naive per-trigger polling vs the shared bulk poller (prints numbers, asserts none).
+# Benchmarks (numbers and ratios printed, bench-report.json written; nothing asserted): triggerer CPU per waiting
+# job against a client-per-trigger baseline and against a sleep-only floor, and the cost of parsing a DAG file.
+BENCH_JOBS ?= 1000 3000 10000
 bench: $(STAMP)
+	rm -f bench-report.json
 	$(BIN)/python benchmarks/trigger_wait.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/one_loop.py --jobs $(BENCH_JOBS)
+	$(BIN)/python benchmarks/parse_cost.py
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site

@@ -16,56 +16,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import resource
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 
 import httpx
-
-API_KEY = "bench-key"
-AVATAR = {"type": "avatar", "avatar_id": "look_1", "voice_id": "voice_1", "script": "one two three"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_fake(port: int) -> subprocess.Popen[bytes]:
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "heygen-fake-api"),
-        *("--port", str(port), "--api-key", API_KEY, "--clock-speed", "0", "--concurrency-limit", "0"),
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/v3/users/me", headers={"x-api-key": API_KEY}, timeout=1)
-            return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the fake did not start")
-
-
-def create_jobs(url: str, count: int) -> list[str]:
-    with httpx.Client(base_url=url, headers={"x-api-key": API_KEY}, timeout=30) as http:
-        return [http.post("/v3/videos", json=AVATAR).json()["data"]["video_id"] for _ in range(count)]
-
-
-class Counter:
-    """Counts requests through an httpx event hook."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-
-    async def __call__(self, request: httpx.Request) -> None:
-        self.requests += 1
+from _common import (
+    API_KEY,
+    Counter,
+    counting_poller_requests,
+    create_jobs,
+    fake_api,
+    pin_self,
+    report,
+    use_fake_connection,
+)
 
 
 async def baseline(url: str, ids: list[str], interval: float, window: float, counter: Counter) -> None:
@@ -86,25 +52,16 @@ async def baseline(url: str, ids: list[str], interval: float, window: float, cou
 
 async def provider(ids: list[str], interval: float, window: float, counter: Counter) -> None:
     """N HeyGenJobTriggers sharing the loop's poller."""
-    from airflow_provider.heygen.triggers import poller
     from airflow_provider.heygen.triggers.job import HeyGenJobTrigger
 
-    original = poller.httpx.AsyncClient
+    deadline = time.time() + window
 
-    def counted(*args: object, **kwargs: object) -> httpx.AsyncClient:
-        return original(*args, event_hooks={"request": [counter]}, **kwargs)  # type: ignore[arg-type]
+    async def wait(job_id: str) -> None:
+        async for _ in HeyGenJobTrigger("heygen_default", "video", [job_id], interval, deadline).run():
+            pass
 
-    poller.httpx.AsyncClient = counted  # type: ignore[misc]
-    try:
-        deadline = time.time() + window
-
-        async def wait(job_id: str) -> None:
-            async for _ in HeyGenJobTrigger("heygen_default", "video", [job_id], interval, deadline).run():
-                pass
-
+    with counting_poller_requests(counter):
         await asyncio.gather(*(wait(job_id) for job_id in ids))
-    finally:
-        poller.httpx.AsyncClient = original  # type: ignore[misc]
 
 
 def measure(label: str, run: object, jobs: int, polls: float) -> dict[str, float]:
@@ -131,16 +88,11 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="heygen-bench-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    os.environ["AIRFLOW_CONN_HEYGEN_DEFAULT"] = json.dumps({"conn_type": "heygen", "password": API_KEY, "host": url})
-    # Import everything before measuring (the trigger module imports Airflow), and keep the one line per
-    # state change that each trigger logs out of the numbers: this measures polling.
-    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
-    import airflow_provider.heygen.triggers.job  # noqa: F401
+    pin_self()
+    with fake_api() as url:
+        use_fake_connection(url)
+        import airflow_provider.heygen.triggers.job  # noqa: F401  (imported before measuring)
 
-    fake = start_fake(port)
-    try:
         ids = create_jobs(url, args.jobs)
         polls = args.window / args.interval
         print(f"{args.jobs} waiting jobs, poll every {args.interval}s for {args.window}s (~{polls:.0f} polls each)")
@@ -150,9 +102,7 @@ def main() -> None:
             f"provider / baseline: cpu x{ours['cpu'] / base['cpu']:.3f}, "
             f"requests x{ours['requests'] / max(base['requests'], 1):.3f}"
         )
-    finally:
-        fake.terminate()
-        fake.wait(timeout=10)
+    report("client_per_trigger", {"jobs": args.jobs, "interval_s": args.interval, "baseline": base, "provider": ours})
 
 
 if __name__ == "__main__":

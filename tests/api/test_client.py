@@ -536,3 +536,22 @@ async def test_a_failed_bulk_status_call_leaves_no_request_running() -> None:
         with pytest.raises(errors.ServerError):
             await client.get_job_statuses("video", [f"v_{i:03d}" for i in range(200)])
         assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+async def test_the_async_client_builds_a_query_url_once_and_sends_what_it_would_have_built() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"data": []})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    client = AsyncHeyGenClient("k", base_url="https://api.test", http_client=http)
+    ids = {"video_ids": "v_1,v_2 x"}
+    for _ in range(3):
+        await client.request("GET", "/v3/videos/statuses", params=ids)
+    await client.request("GET", "/v3/videos", params={"tags": ["a", "b"]})  # a list value: built each time
+    await http.aclose()
+    assert seen[:3] == [str(httpx.URL("https://api.test/v3/videos/statuses", params=ids))] * 3
+    assert seen[3] == "https://api.test/v3/videos?tags=a&tags=b"
+    assert len(client._urls) == 1

@@ -189,6 +189,25 @@ def test_event_from_statuses() -> None:
     assert JobEvent.from_payload(JobEvent.from_statuses("video", mixed).to_payload()).failures.keys() == {"b"}
 
 
+async def test_a_round_that_changes_nothing_wakes_no_trigger(heygen: FakeHeyGen) -> None:
+    ids = create_videos(heygen, 2)  # the clock is frozen: nothing changes until it moves
+    poller = StatusPoller.for_running_loop("heygen_default", "video")
+    watch = poller.watch(ids, 0.1)
+    first = await asyncio.wait_for(watch.updates.get(), 5)
+    assert isinstance(first, dict) and set(first) == set(ids)
+    rounds = poller.polls
+    await asyncio.sleep(0.6)
+    assert poller.polls >= rounds + 3 and watch.updates.empty()  # polled, and told nothing new
+    heygen.inject("error", "/v3/videos/statuses", method="GET", status=503, times=1)
+    assert isinstance(await asyncio.wait_for(watch.updates.get(), 5), BaseException)  # a failure is always news
+    after_failure = await asyncio.wait_for(watch.updates.get(), 5)  # and so is the next good round, unchanged
+    assert isinstance(after_failure, dict) and after_failure == first
+    heygen.clock_speed = 1000.0
+    done = await asyncio.wait_for(watch.updates.get(), 5)
+    assert isinstance(done, dict) and {status.state for status in done.values()} != {JobState.RUNNING}
+    poller.release(watch)
+
+
 async def test_a_429_poll_waits_out_retry_after_before_the_next_round(heygen: FakeHeyGen) -> None:
     ids = create_videos(heygen, 2)  # the clock is frozen: they never finish
     heygen.inject("rate_limit", "/v3/videos/statuses", method="GET", retry_after=5, times=1)

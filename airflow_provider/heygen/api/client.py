@@ -249,6 +249,10 @@ class HeyGenClient(_BaseClient, HeyGenOperations):
         self.close()
 
 
+#: URLs with a query an ``AsyncHeyGenClient`` keeps built (a poller's rounds ask the same ones again).
+_URL_CACHE_SIZE = 512
+
+
 class AsyncHeyGenClient(_BaseClient):
     """Asynchronous HeyGen v3 client for triggers: the same request path, never blocking the event loop.
 
@@ -274,6 +278,7 @@ class AsyncHeyGenClient(_BaseClient):
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
         self._in_flight = in_flight
         self._sleep = sleep
+        self._urls: dict[tuple[str, tuple[tuple[str, Any], ...]], httpx.URL] = {}
 
     async def request(
         self,
@@ -288,8 +293,10 @@ class AsyncHeyGenClient(_BaseClient):
         method = method.upper()
         headers = self._headers(idempotency_key)
 
+        url = self._query_url(path, params)
+
         async def send_once() -> dict[str, Any]:
-            request = self._http.build_request(method, self._url(path), json=json, params=params, headers=headers)
+            request = self._http.build_request(method, url, json=json, headers=headers)
             try:
                 if self._in_flight is None:
                     response = await self._http.send(request)
@@ -302,6 +309,20 @@ class AsyncHeyGenClient(_BaseClient):
 
         retrying = tenacity.AsyncRetrying(sleep=self._sleep, **self._retry_options(method, path, idempotency_key))
         return await retrying(send_once)
+
+    def _query_url(self, path: str, params: Mapping[str, Any] | None) -> httpx.URL:
+        """The URL of ``path`` with ``params``, built once: a poller asks for the same ids round after round, and
+        httpx encodes a query character by character (2 ms for 100 ids)."""
+        key = (path, tuple(sorted((params or {}).items())))
+        try:
+            url = self._urls.get(key)
+        except TypeError:  # a list value (repeated parameter): not kept
+            return httpx.URL(self._url(path), params=params)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE_SIZE:
+                self._urls.clear()
+            url = self._urls[key] = httpx.URL(self._url(path), params=params)
+        return url
 
     async def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
         """Yield every item of a cursor-paginated list (``limit`` + ``token`` <- ``next_token``)."""

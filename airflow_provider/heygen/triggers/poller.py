@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -28,11 +29,33 @@ MAX_IN_FLIGHT = 10
 
 @dataclass(eq=False)
 class Watch:
-    """One trigger's ids and the queue its poller answers into (a status map, or the poll's exception)."""
+    """One trigger's ids and the queue its poller answers into (a status map, or the poll's exception).
+
+    The poller answers the first round, every change and every failure, and the first round after a failure:
+    a round that changes nothing wakes nobody, so thousands of waiting triggers cost one bulk read per round.
+    """
 
     job_ids: tuple[str, ...]
     interval: float
     updates: asyncio.Queue[dict[str, JobStatus] | BaseException] = field(default_factory=asyncio.Queue)
+    #: What the watch was last told, per job; None before its first answer and after a failed round.
+    told: dict[str, tuple[Any, ...]] | None = None
+
+    def tell(self, statuses: Mapping[str, JobStatus]) -> None:
+        """Answer this round's statuses of the watch's ids, unless they are what it was last told."""
+        news = {job_id: _signature(statuses[job_id]) for job_id in self.job_ids}
+        if news != self.told:
+            self.told = news
+            self.updates.put_nowait({job_id: statuses[job_id] for job_id in self.job_ids})
+
+    def fail(self, error: BaseException) -> None:
+        self.told = None
+        self.updates.put_nowait(error)
+
+
+def _signature(status: JobStatus) -> tuple[Any, ...]:
+    """What a trigger reacts to (and logs) in a status: a change in any of it is news."""
+    return (status.status, status.progress, status.failure_code, status.failure_message)
 
 
 @dataclass(eq=False)
@@ -116,12 +139,12 @@ class StatusPoller:
                         statuses = await client.get_job_statuses(self.kind, ids)
                     except Exception as exc:  # each trigger decides how often to tolerate it
                         for watch in watches:
-                            watch.updates.put_nowait(exc)
+                            watch.fail(exc)
                         if isinstance(exc, RateLimitError) and exc.retry_after:  # asking sooner would be refused
                             next_round = max(next_round, loop.time() + exc.retry_after)
                     else:
                         for watch in watches:
-                            watch.updates.put_nowait({job_id: statuses[job_id] for job_id in watch.job_ids})
+                            watch.tell(statuses)
                     self.polls += 1
                 await self._sleep(next_round - loop.time())
         finally:

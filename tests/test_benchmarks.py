@@ -1,0 +1,42 @@
+"""`make bench`'s scripts run end to end at a tiny size and write their report (numbers are not asserted:
+timings are measured by `make bench` on a quiet machine, never checked in tests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = {
+    "trigger_wait.py": ["--jobs", "20", "--interval", "0.5", "--window", "1"],
+    "one_loop.py": ["--jobs", "30", "60", "--interval", "0.3", "--window", "1.2"],
+    "parse_cost.py": ["--runs", "1"],
+}
+SECTIONS = {"trigger_wait.py": "client_per_trigger", "one_loop.py": "one_loop", "parse_cost.py": "parse_cost"}
+
+
+@pytest.mark.parametrize("script", sorted(SMALL))
+def test_a_benchmark_runs_and_reports(script: str, tmp_path: Path) -> None:
+    report = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *SMALL[script]],
+        env={"BENCH_REPORT": str(report), "PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    section = json.loads(report.read_text())[SECTIONS[script]]
+    if script == "one_loop.py":
+        assert [run["jobs"] for run in section["runs"]] == [30, 60]
+        assert all(run["provider"]["requests_per_job_poll"] > 0 and run["steady_ratio"] > 0 for run in section["runs"])
+    elif script == "parse_cost.py":
+        assert section["heygen_ms"] > 0 and section["empty_ms"] > 0
+        assert any(row["module"].startswith("airflow_provider.heygen") for row in section["imports"]["slowest"])
+    else:
+        assert section["provider"]["requests"] < section["baseline"]["requests"]
