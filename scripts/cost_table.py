@@ -160,14 +160,9 @@ def _fake() -> Iterator[Any]:
                 os.environ["AIRFLOW_CONN_HEYGEN_DEFAULT"] = saved
 
 
-def _shown(estimate: dict[str, Any]) -> str:
-    if estimate.get("credits") is None:
-        return "unknown"
-    return f"{'<= ' if estimate.get('upper_bound') else ''}{estimate['credits']:g}"
-
-
 def _row(fake: Any, hook: Any, number: int, case: Case) -> list[str]:
     """Dry run (the estimate), then the real run (the cost it reports), and what the fake charged meanwhile."""
+    from airflow_provider.heygen.api.credits import shown_estimate
     from airflow_provider.heygen.testing.task import task_context
 
     cls, kwargs = case.operator(hook)
@@ -178,7 +173,8 @@ def _row(fake: Any, hook: Any, number: int, case: Case) -> list[str]:
         task_context(task_id=f"t{number}")
     )
     cost = "unknown" if result.get("credits") is None else f"{result['credits']:g}"
-    return [case.what, _shown(dry["estimate"]), dry["estimate"]["basis"], cost, f"{fake.credits_spent - before:g}"]
+    estimate = dry["estimate"]
+    return [case.what, shown_estimate(estimate), estimate["basis"], cost, f"{fake.credits_spent - before:g}"]
 
 
 def build_table() -> str:

@@ -40,6 +40,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from airflow_provider.heygen.api.credits import shown_estimate
+
 ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "dags_examples"
 OUTPUT = ROOT / "demo-output"
@@ -583,8 +585,8 @@ def summary_rows(tasks: Sequence[Mapping[str, Any]], output_root: Path) -> list[
 def _estimated(result: Mapping[str, Any]) -> str:
     """A result's estimate made before submitting (a summary's total of them), as shown in the table."""
     estimate = result.get("estimate")
-    if isinstance(estimate, Mapping) and isinstance(estimate.get("credits"), int | float):
-        return f"{'<= ' if estimate.get('upper_bound') else ''}{estimate['credits']:g}"
+    if isinstance(estimate, Mapping) and (shown := shown_estimate(estimate, unknown="")):
+        return shown
     total = result.get("estimated_credits")
     return f"total {total:g}" if isinstance(total, int | float) else "-"
 

@@ -46,6 +46,7 @@ __all__ = [
     "Unpriced",
     "finite_number",
     "no_probe",
+    "shown_estimate",
 ]
 
 
@@ -162,6 +163,15 @@ class CreditEstimate:
         if self.credits is None:
             return f"unknown ({self.basis})"
         return f"{'at most ' if self.upper_bound else ''}{self.credits:g} credits ({self.basis})"
+
+
+def shown_estimate(estimate: Mapping[str, Any] | None, unknown: str = "unknown") -> str:
+    """An estimate as results carry it (``CreditEstimate.to_dict()``), for a log line or a table: ``1.2``,
+    ``<= 60`` (a ceiling), or ``unknown``."""
+    credits = finite_number((estimate or {}).get("credits"))
+    if credits is None:
+        return unknown
+    return f"{'<= ' if (estimate or {}).get('upper_bound') else ''}{credits:g}"
 
 
 def _speech_seconds(text: str, speed: float = 1.0) -> float:

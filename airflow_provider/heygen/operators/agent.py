@@ -186,7 +186,7 @@ class HeyGenVideoAgentOperator(HeyGenJobOperator):
                 "estimate": self.recorded_estimate(context),
                 "jobs": [job],
             }
-            self.log_cost(self._result)
+            self.log_cost(self.job_kind, self._result)
         self._check_spend(self._result)
         return self._result
 

@@ -99,5 +99,5 @@ class HeyGenCreateAvatarOperator(HeyGenJobOperator):
                 "estimate": self.recorded_estimate(context),
                 "jobs": [avatar],
             }
-            self.log_cost(self._result)
+            self.log_cost(self.job_kind, self._result)
         return self._result

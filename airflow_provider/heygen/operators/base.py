@@ -223,6 +223,16 @@ class HeyGenBilledOperator(HeyGenOperator):
                 detail=f"billing type {user.billing_type or 'unknown'}, balance not in credits",
             )
 
+    def log_cost(self, what: str, result: Mapping[str, Any]) -> None:
+        """One line with what a result cost beside what was estimated before submitting."""
+        spent = result.get("credits")
+        self.log.info(
+            "HeyGen %s cost: %s credits (estimated %s)",
+            what,
+            "unknown" if spent is None else f"{spent:g}",
+            credits.shown_estimate(result.get("estimate")),
+        )
+
     def dry_run_result(self, what: str, estimate: CreditEstimate) -> dict[str, Any]:
         """What a dry run returns: the estimate, and no jobs."""
         self.log.info("Dry run: HeyGen %s not submitted; it would cost %s", what, estimate)
@@ -535,7 +545,7 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenBilledOperator):
                 "estimate": self.recorded_estimate(context),
                 "jobs": described,
             }
-            self.log_cost(self._result)
+            self.log_cost(self.job_kind, self._result)
         return self._result
 
     def job_costs(self, jobs: Sequence[dict[str, Any]]) -> list[float | None]:
@@ -549,14 +559,3 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenBilledOperator):
         ti = context["ti"]
         recorded = ti.xcom_pull(task_ids=ti.task_id, key=ESTIMATE_XCOM_KEY, map_indexes=ti.map_index)
         return recorded if isinstance(recorded, dict) else None
-
-    def log_cost(self, result: Mapping[str, Any]) -> None:
-        """One line with what the jobs cost beside what was estimated."""
-        estimate = result.get("estimate") or {}
-        estimated = estimate.get("credits")
-        self.log.info(
-            "HeyGen %s cost: %s credits (estimated %s)",
-            self.job_kind,
-            "unknown" if result.get("credits") is None else f"{result['credits']:g}",
-            "unknown" if estimated is None else f"{'<= ' if estimate.get('upper_bound') else ''}{estimated:g}",
-        )

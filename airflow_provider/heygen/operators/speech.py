@@ -91,7 +91,7 @@ class HeyGenTextToSpeechOperator(HeyGenBilledOperator):
             "credits": credits.SPEECH.cost(body.to_body(), speech.duration, prices=self.hook.prices),
             "estimate": estimate.to_dict(),
         }
-        self.log.info("HeyGen speech cost: %s credits (estimated %s)", result["credits"], estimate)
+        self.log_cost("speech", result)
         if self.destination:
             result.update(stored)
         return result
