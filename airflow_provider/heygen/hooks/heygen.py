@@ -69,16 +69,21 @@ class HeyGenHook(BaseHook, HeyGenOperations):
     # --- clients ---------------------------------------------------------------------------------------
 
     @cached_property
+    def _connection(self) -> Any:
+        """The connection, looked up once for the client and the prices."""
+        return self.get_connection(self.heygen_conn_id)
+
+    @cached_property
     def client(self) -> HeyGenClient:
         """The synchronous client, built once from the connection."""
-        settings = self._client_settings(self.get_connection(self.heygen_conn_id))
+        settings = self._client_settings(self._connection)
         mask_secret(settings["api_key"])  # before the client exists: nothing it logs can show the key
         return HeyGenClient(**settings)
 
     @cached_property
     def prices(self) -> PriceTable:
         """The credit rates of this account: HeyGen's public table with the connection's ``prices`` overrides."""
-        return self._prices_of(self.get_connection(self.heygen_conn_id))
+        return self._prices_of(self._connection)
 
     def _prices_of(self, connection: Any) -> PriceTable:
         try:
