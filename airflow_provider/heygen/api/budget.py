@@ -39,7 +39,7 @@ def check_budget(estimate: CreditEstimate, max_credits: float | None, *, allow_u
         if not allow_unknown_cost:
             raise UnknownCostError(max_credits, detail=estimate.basis, hint=estimate.hint)
         return
-    if estimate.credits > max_credits and not (estimate.upper_bound and allow_unknown_cost):
+    if estimate.exceeds(max_credits) and not (estimate.upper_bound and allow_unknown_cost):
         raise BudgetExceededError(
             estimate.credits, max_credits, detail=estimate.basis, upper_bound=estimate.upper_bound, hint=estimate.hint
         )
