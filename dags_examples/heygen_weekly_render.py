@@ -51,6 +51,8 @@ AVATAR_ID = "{{ params.avatar_id or var.value.get('heygen_avatar_id', 'Abigail_O
 VOICE_ID = "{{ params.voice_id or var.value.get('heygen_voice_id', '3a218e750e0e0372a2ff95e13e012b73') }}"
 #: A ~1 minute script costs about 6 credits (Avatar IV, 0.1 a second): refuse anything well above that.
 MAX_CREDITS = 15.0
+#: Leave at least this many credits on the account (a soft guard, read from GET /v3/users/me before submitting).
+MIN_REMAINING_CREDITS = 50.0
 
 
 def output_root() -> str:
@@ -143,6 +145,8 @@ with DAG(
         timeout=timedelta(hours=1),
         # Checked before submitting, from the script's length: a runaway script fails at once and costs nothing.
         max_credits=MAX_CREDITS,
+        # A soft floor under the account: the weekly render never spends the last credits other teams need.
+        min_remaining_credits=MIN_REMAINING_CREDITS,
         # One slot of the pool per HeyGen job; with include_deferred the slot stays taken while the job runs.
         pool=POOL,
     )

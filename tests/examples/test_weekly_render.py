@@ -97,6 +97,19 @@ def test_a_script_over_budget_fails_before_anything_is_rendered(
     assert [job.request["aspect_ratio"] for job in example_env.jobs("video")] == ["9:16"]  # only the teaser
 
 
+def test_an_account_near_its_floor_refuses_the_render_before_it_is_sent(example_env: FakeHeyGen) -> None:
+    module = import_example("heygen_weekly_render")
+    example_env.wallet_balance = module.MIN_REMAINING_CREDITS + 1  # less than a weekly render costs
+
+    dagrun = run_on(module.dag, "2026-01-26T06:00:00")
+
+    assert dagrun.state == "failed"
+    (render,) = task_instances(dagrun, "render")
+    assert (render.state, render.try_number) == ("failed", 1)  # refused at once, not retried
+    assert [job.request["aspect_ratio"] for job in example_env.jobs("video")] == ["9:16"]  # only the teaser
+    assert example_env.requests_to("GET", "/v3/users/me")  # the balance was read, not billed
+
+
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
