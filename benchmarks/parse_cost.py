@@ -13,6 +13,7 @@ Writes the JSON report's ``parse_cost`` section.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -75,6 +76,24 @@ with DAG("parse_empty", schedule=None, start_date=datetime(2026, 1, 1)):
     first >> [EmptyOperator(task_id=f"t{i}") for i in range(1, 9)] >> last
 """
 )
+# Runs Airflow 3's own dag-processor loop (``DagFileProcessorManager``: a forked child per parse) on a folder of
+# both files, and records each parse's duration as the manager measures it (fork to result, ``last_duration``).
+DAG_PROCESSOR = """
+import json, sys
+from pathlib import Path
+from airflow.dag_processing import manager
+
+durations = {}
+measured = manager.process_parse_results
+
+def recording(run_duration, *args, **kwargs):
+    durations.setdefault(Path(kwargs["relative_fileloc"]).stem, []).append(run_duration)
+    return measured(run_duration, *args, **kwargs)
+
+manager.process_parse_results = recording
+manager.DagFileProcessorManager(max_runs=int(sys.argv[1])).run()
+Path(sys.argv[2]).write_text(json.dumps(durations))
+"""
 OPERATOR_MODULES = ("agent", "assets", "avatar", "download", "lipsync", "speech", "translation", "video")
 
 
@@ -112,6 +131,27 @@ def parse_in_fork(path: Path) -> float:
     if elapsed < 0:
         raise SystemExit(f"{path.name} did not parse into one DAG")
     return elapsed
+
+
+def dag_processor_parses(folder: Path, runs: int) -> dict[str, float]:
+    """The fastest parse of each file in Airflow 3's real dag-processor loop, in ms (a SQLite home of its own)."""
+    home = Path(tempfile.mkdtemp(prefix="heygen-dag-processor-"))
+    env = dict(
+        os.environ,
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+        AIRFLOW__CORE__DAGS_FOLDER=str(folder),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="0",
+        AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",  # one parse at a time, on the pinned core
+    )
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    result = home / "durations.json"
+    subprocess.run(
+        [sys.executable, "-c", DAG_PROCESSOR, str(runs), str(result)], env=env, check=True, capture_output=True
+    )
+    return {name: min(values) * 1000 for name, values in json.loads(result.read_text()).items()}
 
 
 def _import_times(code: str) -> dict[str, tuple[float, float]]:
@@ -170,6 +210,13 @@ def main() -> None:
     print(f"parse of a 10-task DAG file, min of {args.runs} forked parses (Airflow imported, the provider not):")
     print(f"  EmptyOperator x10  {best['empty']:8.1f} ms")
     print(f"  HeyGen x10         {best['heygen']:8.1f} ms   (+{delta:.1f} ms, target <= +5 ms)")
+    processor: dict[str, float] = {}
+    if _airflow3():
+        processor = dag_processor_parses(folder, args.runs)
+        real = processor["heygen_ten"] - processor["empty_ten"]
+        print(f"in Airflow's own dag-processor loop (fork to result, min of {args.runs} parses of each file):")
+        print(f"  EmptyOperator x10  {processor['empty_ten']:8.1f} ms")
+        print(f"  HeyGen x10         {processor['heygen_ten']:8.1f} ms   (+{real:.1f} ms)")
     imports = import_times()
     print(
         f"importing the operator modules adds {imports['new_modules']} modules, {imports['self_ms']:.1f} ms in all; "
@@ -184,6 +231,7 @@ def main() -> None:
             "empty_ms": round(best["empty"], 2),
             "heygen_ms": round(best["heygen"], 2),
             "delta_ms": round(delta, 2),
+            "dag_processor_ms": {name: round(value, 2) for name, value in processor.items()},
             "imports": imports,
         },
     )

@@ -221,3 +221,131 @@ async def test_a_429_poll_waits_out_retry_after_before_the_next_round(heygen: Fa
 def test_a_poll_interval_below_the_floor_is_refused(interval: float) -> None:
     with pytest.raises(ValueError, match=r"poll_interval=.* is below the floor of 0.1 s"):
         HeyGenJobTrigger("heygen_default", "video", ["v_1"], interval, time.time() + 60)
+
+
+async def test_a_watch_is_told_none_at_its_deadline_and_release_stops_the_timer(heygen: FakeHeyGen) -> None:
+    ids = create_videos(heygen, 1)  # the clock is frozen: it never finishes
+    poller = StatusPoller.for_running_loop("heygen_default", "video")
+    expiring = poller.watch(ids, 0.1, deadline=time.time() + 0.3)
+    released = poller.watch(ids, 0.1, deadline=time.time() + 0.3)
+    assert isinstance(await asyncio.wait_for(expiring.updates.get(), 5), dict)  # the first answer comes first
+    poller.release(released)
+    assert await asyncio.wait_for(expiring.updates.get(), 5) is None  # then the deadline, once
+    await asyncio.sleep(0.5)
+    assert expiring.updates.empty()
+    assert None not in [released.updates.get_nowait() for _ in range(released.updates.qsize())]
+    poller.release(expiring)
+
+
+async def test_a_round_of_unchanged_answers_reuses_the_statuses_it_read(heygen: FakeHeyGen) -> None:
+    from airflow_provider.heygen.api import jobs
+
+    ids = create_videos(heygen, 3)
+    built = 0
+    original = jobs.JobStatus.from_resource.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[JobStatus], *args: object) -> JobStatus:
+        nonlocal built
+        built += 1
+        return original(cls, *args)
+
+    poller = StatusPoller.for_running_loop("heygen_default", "video")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jobs.JobStatus, "from_resource", classmethod(counting))
+        watch = poller.watch(ids, 0.1)
+        await asyncio.wait_for(watch.updates.get(), 5)
+        rounds, first_built = poller.polls, built
+        await asyncio.sleep(0.5)
+    assert first_built == 3 and poller.polls >= rounds + 3
+    assert built == first_built  # the frozen clock changed nothing: no round built a status again
+    poller.release(watch)
+
+
+async def test_the_poller_lets_the_loop_run_between_batches_of_answers(heygen: FakeHeyGen) -> None:
+    from airflow_provider.heygen.triggers.poller import TELL_BATCH
+
+    ids = create_videos(heygen, 1)
+    poller = StatusPoller.for_running_loop("heygen_default", "video")
+    watches = [poller.watch(ids, 30) for _ in range(2 * TELL_BATCH + 1)]
+    answered_when_loop_ran: list[int] = []
+
+    def tick() -> None:  # a timer the loop runs whenever the poller lets it
+        answered_when_loop_ran.append(sum(not watch.updates.empty() for watch in watches))
+        if answered_when_loop_ran[-1] < len(watches):
+            asyncio.get_running_loop().call_soon(tick)
+
+    tick()
+    while any(watch.updates.empty() for watch in watches):
+        await asyncio.sleep(0.01)
+    assert TELL_BATCH in answered_when_loop_ran and 2 * TELL_BATCH in answered_when_loop_ran
+    for watch in watches:
+        poller.release(watch)
+
+
+class RecordingLog:
+    """Stands for a trigger's logger: the INFO lines it was given."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def isEnabledFor(self, level: int) -> bool:
+        return False
+
+    async def ainfo(self, line: str) -> None:
+        self.lines.append(line)
+
+    def warning(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("count", [pytest.param(1, id="one-job"), pytest.param(3, id="three-jobs")])
+async def test_a_wait_logs_only_the_jobs_that_ended_and_only_when_there_are_several(
+    heygen: FakeHeyGen, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    ids = create_videos(heygen, count)
+    heygen.clock_speed = 50.0
+    trig, log = trigger(ids, interval=0.2), RecordingLog()
+    monkeypatch.setattr(type(trig), "log", property(lambda self: log))
+    assert (await first_event(trig))["status"] == "success"
+    if count == 1:
+        assert log.lines == []  # the event reports it: a single job's wait logs nothing per poll
+    else:
+        assert sorted(line.split(":")[0] for line in log.lines) == sorted(f"HeyGen video {i}" for i in ids)
+        assert all("completed" in line for line in log.lines)
+
+
+async def test_a_poller_reads_its_ids_in_slices_spread_over_the_interval(heygen: FakeHeyGen) -> None:
+    from urllib.parse import parse_qs
+
+    heygen.concurrency_limit = None
+    heygen.wallet_balance = 1e9
+    ids = create_videos(heygen, 250)
+    heygen.clock_speed = 1.0  # the fake stamps each request with its clock
+    poller = StatusPoller.for_running_loop("heygen_default", "video")
+    watches = [poller.watch([job_id], 0.9) for job_id in ids]
+    await asyncio.sleep(2.9)  # the first answers at once, then from 0.9 s two cycles of three slices
+    for watch in watches:
+        poller.release(watch)
+    reads = [
+        (request.at, parse_qs(request.query)["video_ids"][0].split(","))
+        for request in heygen.requests_to("GET", "/v3/videos/statuses")
+    ]
+    first, *cycles = reads[:3], reads[3:6], reads[6:9]
+    assert sorted(job_id for _, chunk in first for job_id in chunk) == sorted(ids)  # all answered at once
+    for cycle in cycles:
+        assert sorted(job_id for _, chunk in cycle for job_id in chunk) == sorted(ids)  # each id once a cycle
+        assert all(len(chunk) <= 100 for _, chunk in cycle)
+        assert cycle[-1][0] - cycle[0][0] >= 0.4  # three reads spread over 0.9 s (0.3 s apart), not one burst
+
+
+def test_a_watch_is_told_only_once_every_one_of_its_ids_has_been_read() -> None:
+    from airflow_provider.heygen.triggers.poller import Watch
+
+    def status(job_id: str, raw: str) -> JobStatus:
+        return JobStatus(kind="video", job_id=job_id, status=raw, state=JobState.RUNNING)
+
+    watch = Watch(("a", "b"), 1.0)
+    watch.tell({"a": status("a", "processing")})  # b's slice is not read yet (its first read failed)
+    assert watch.updates.empty()
+    watch.tell({"a": status("a", "processing"), "b": status("b", "pending")})
+    assert set(watch.updates.get_nowait()) == {"a", "b"}

@@ -333,8 +333,13 @@ class AsyncHeyGenClient(_BaseClient):
                 yield item
             query = self._next_page_params(page, query, path)
 
-    async def get_job_statuses(self, kind: str, job_ids: Sequence[str]) -> dict[str, JobStatus]:
-        """The status of many jobs of one kind: bulk where HeyGen can, else concurrent GETs (bounded)."""
+    async def get_job_statuses(
+        self, kind: str, job_ids: Sequence[str], *, previous: Mapping[str, JobStatus] | None = None
+    ) -> dict[str, JobStatus]:
+        """The status of many jobs of one kind: bulk where HeyGen can, else concurrent GETs (bounded).
+
+        A status in ``previous`` whose answer has not changed is returned as it is, not built again.
+        """
         spec, ids = job_kind(kind), list(job_ids)
         calls = [
             asyncio.ensure_future(self.request("GET", path, params=query)) for path, query in status_requests(spec, ids)
@@ -346,7 +351,7 @@ class AsyncHeyGenClient(_BaseClient):
                 call.cancel()
             await asyncio.gather(*calls, return_exceptions=True)
             raise
-        return statuses_from_responses(spec, ids, answers)
+        return statuses_from_responses(spec, ids, answers, previous)
 
     async def cancel_job(self, kind: str, job_id: str) -> None:
         """Stop a job where HeyGen can (Video Agent sessions); a no-op for other kinds."""

@@ -407,13 +407,23 @@ def status_requests(kind: JobKind, job_ids: list[str]) -> list[tuple[str, dict[s
 
 
 def statuses_from_responses(
-    kind: JobKind, job_ids: list[str], responses: Sequence[Mapping[str, Any]]
+    kind: JobKind,
+    job_ids: list[str],
+    responses: Sequence[Mapping[str, Any]],
+    previous: Mapping[str, JobStatus] | None = None,
 ) -> dict[str, JobStatus]:
     """Read the answers of ``status_requests`` back into one status per requested id.
 
     An id that a bulk answer reports as ``not_found`` (or leaves out) stays running: a job just created may
-    not be visible to the bulk endpoint yet, and the caller's deadline bounds the wait.
+    not be visible to the bulk endpoint yet, and the caller's deadline bounds the wait. A status in
+    ``previous`` read from an equal answer is kept as it is (a poller's round of unchanged jobs builds none).
     """
+    previous = previous or {}
+
+    def read(job_id: str, data: Mapping[str, Any]) -> JobStatus:
+        known = previous.get(job_id)
+        return known if known is not None and known.data == data else JobStatus.from_resource(kind, job_id, data)
+
     found: dict[str, JobStatus] = {}
     if _uses_bulk(kind, job_ids):
         assert kind.bulk_status_path
@@ -430,11 +440,11 @@ def statuses_from_responses(
             for item in items:
                 item_id = item.get(BULK_ID_FIELD)
                 if isinstance(item_id, str) and item_id and item.get("status") != "not_found":
-                    found[item_id] = JobStatus.from_resource(kind, item_id, item)
+                    found[item_id] = read(item_id, item)
     else:
         for job_id, envelope in zip(job_ids, responses, strict=True):
             if isinstance(envelope, Mapping) and isinstance(data := envelope.get("data"), Mapping):
-                found[job_id] = JobStatus.from_resource(kind, job_id, data)
+                found[job_id] = read(job_id, data)
     return {
         job_id: found.get(job_id) or JobStatus(kind=kind.name, job_id=job_id, status=None, state=JobState.RUNNING)
         for job_id in job_ids

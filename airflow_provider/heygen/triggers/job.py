@@ -8,7 +8,7 @@ yields exactly one ``JobEvent``: success, failed, timeout or error.
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -184,15 +184,11 @@ class HeyGenJobTrigger(BaseTrigger):
     async def _wait(self) -> JobEvent:
         started = time.monotonic()
         poller = StatusPoller.for_running_loop(self.conn_id, self.kind)
-        watch = poller.watch(self.job_ids, self.poll_interval)
+        watch = poller.watch(self.job_ids, self.poll_interval, deadline=self.deadline)
         seen: dict[str, JobStatus] = {}
         failures = 0
         try:
-            while (remaining := self.deadline - time.time()) > 0:
-                try:
-                    update = await asyncio.wait_for(watch.updates.get(), timeout=remaining)
-                except asyncio.TimeoutError:
-                    break
+            while (update := await watch.updates.get()) is not None:  # None: the deadline passed
                 if isinstance(update, BaseException):
                     failures += 1
                     if is_permanent(update) or failures >= MAX_CONSECUTIVE_POLL_FAILURES:
@@ -200,8 +196,7 @@ class HeyGenJobTrigger(BaseTrigger):
                     self.log.warning("Polling HeyGen %s jobs failed (%d in a row): %s", self.kind, failures, update)
                     continue
                 failures = 0
-                for line in describe_changes(seen, update, time.monotonic() - started):
-                    self.log.info("%s", line)
+                await self._log_news(seen, update, time.monotonic() - started)
                 seen = dict(update)
                 if all(status.state.is_terminal for status in update.values()):
                     return JobEvent.from_statuses(self.kind, update)
@@ -210,6 +205,31 @@ class HeyGenJobTrigger(BaseTrigger):
         if not seen:
             return JobEvent("timeout", self.kind, self.job_ids, "deadline passed before any status was read")
         return JobEvent.from_statuses(self.kind, seen, timed_out=True)
+
+    async def _log_news(self, seen: Mapping[str, JobStatus], update: Mapping[str, JobStatus], elapsed: float) -> None:
+        """Log each job that ended, when the wait has several (the event itself reports a single job's end);
+        other changes only at DEBUG. In Airflow 3's triggerer a line costs the supervisor about 1 ms and, sent
+        while its log socket is full, stalls the whole event loop: a poll logs nothing (docs/performance.md)."""
+        if len(self.job_ids) > 1:
+            ended = {
+                job_id: status
+                for job_id, status in update.items()
+                if status.state.is_terminal and not (job_id in seen and seen[job_id].state.is_terminal)
+            }
+            for line in describe_changes(seen, ended, elapsed):
+                await self._log_info(line)
+        if self.log.isEnabledFor(logging.DEBUG):
+            for line in describe_changes(seen, update, elapsed):
+                self.log.debug("%s", line)
+
+    async def _log_info(self, line: str) -> None:
+        """An INFO line that never blocks the loop: Airflow 3's structlog writes it from a thread (``ainfo``);
+        Airflow 2's logging hands the record to its triggerer's queue."""
+        ainfo = getattr(self.log, "ainfo", None)
+        if ainfo is None:
+            self.log.info("%s", line)
+        else:
+            await ainfo(line)
 
     async def on_kill(self) -> None:
         """Stop the jobs where HeyGen can (Video Agent sessions) when the task is killed (Airflow 3.3+).

@@ -5,31 +5,37 @@ queueing inside httpx's pool. So each event loop holds one ``httpx.AsyncClient``
 requests in flight at the pool's size, and one poller per (connection, kind) that asks HeyGen about every id
 its triggers wait on, through the bulk status endpoint (100 ids a request) where the kind has one. A trigger
 hands its ids in with ``watch`` and takes them back with ``release`` (also when it is cancelled).
+
+Measured in Airflow 3's real triggerer (docs/performance.md): the ids are read in slices spread over the
+interval, and a trigger is woken only by news, a hundred at a time, because a thousand triggers firing in one
+loop step queue their log lines and events behind the supervisor and stall the loop for seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
 from airflow_provider.heygen.api.client import AsyncHeyGenClient
 from airflow_provider.heygen.api.errors import RateLimitError
-from airflow_provider.heygen.api.jobs import JobStatus
+from airflow_provider.heygen.api.jobs import BULK_MAX_IDS, JobStatus
 
-__all__ = ["MAX_IN_FLIGHT", "StatusPoller", "Watch"]
+__all__ = ["MAX_IN_FLIGHT", "TELL_BATCH", "StatusPoller", "Watch"]
 
 MAX_IN_FLIGHT = 10
+TELL_BATCH = 100
 
 
 @dataclass(eq=False)
 class Watch:
-    """One trigger's ids and the queue its poller answers into (a status map, or the poll's exception).
+    """One trigger's ids and the queue its poller answers into: a status map, the poll's exception, or None
+    once the watch's deadline has passed (one timer for the whole wait, not one per answer).
 
     The poller answers the first round, every change and every failure, and the first round after a failure:
     a round that changes nothing wakes nobody, so thousands of waiting triggers cost one bulk read per round.
@@ -37,25 +43,35 @@ class Watch:
 
     job_ids: tuple[str, ...]
     interval: float
-    updates: asyncio.Queue[dict[str, JobStatus] | BaseException] = field(default_factory=asyncio.Queue)
+    updates: asyncio.Queue[dict[str, JobStatus] | BaseException | None] = field(default_factory=asyncio.Queue)
     #: What the watch was last told, per job; None before its first answer and after a failed round.
-    told: dict[str, tuple[Any, ...]] | None = None
+    told: dict[str, JobStatus] | None = None
+    expiry: asyncio.TimerHandle | None = None
 
     def tell(self, statuses: Mapping[str, JobStatus]) -> None:
-        """Answer this round's statuses of the watch's ids, unless they are what it was last told."""
-        news = {job_id: _signature(statuses[job_id]) for job_id in self.job_ids}
-        if news != self.told:
+        """Answer the watch's statuses, unless they are what it was last told or some are not read yet (a
+        watch whose first read failed, and whose ids the cycle reads in different slices)."""
+        if any(job_id not in statuses for job_id in self.job_ids):
+            return
+        news = {job_id: statuses[job_id] for job_id in self.job_ids}
+        if self.told is None or any(_changed(self.told[job_id], status) for job_id, status in news.items()):
             self.told = news
-            self.updates.put_nowait({job_id: statuses[job_id] for job_id in self.job_ids})
+            self.updates.put_nowait(news)
 
     def fail(self, error: BaseException) -> None:
         self.told = None
         self.updates.put_nowait(error)
 
 
-def _signature(status: JobStatus) -> tuple[Any, ...]:
-    """What a trigger reacts to (and logs) in a status: a change in any of it is news."""
-    return (status.status, status.progress, status.failure_code, status.failure_message)
+def _changed(before: JobStatus, now: JobStatus) -> bool:
+    """Whether a status is news to a trigger (it reacts to, and logs, these fields); an unchanged answer is
+    the same object (``statuses_from_responses`` keeps it), so most checks stop at ``is``."""
+    return now is not before and (now.status, now.progress, now.failure_code, now.failure_message) != (
+        before.status,
+        before.progress,
+        before.failure_code,
+        before.failure_message,
+    )
 
 
 @dataclass(eq=False)
@@ -65,6 +81,24 @@ class _LoopResources:
     http: httpx.AsyncClient
     in_flight: asyncio.Semaphore
     pollers: dict[tuple[str, str], StatusPoller] = field(default_factory=dict)
+
+
+@dataclass
+class _Cycle:
+    """One poll interval of a poller: the slices of ids still to read, one every ``interval / len(slices)``."""
+
+    started: float
+    interval: float
+    slices: list[list[str]]
+    read: int = 0
+
+    def __post_init__(self) -> None:
+        self.count = max(len(self.slices), 1)
+
+    @property
+    def next_read(self) -> float:
+        """When the next slice is due; after the last one, when the next cycle starts."""
+        return self.started + self.read * self.interval / self.count
 
 
 _BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopResources] = weakref.WeakKeyDictionary()
@@ -81,6 +115,8 @@ class StatusPoller:
         self._fresh: set[Watch] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._by_id: dict[str, set[Watch]] = {}  # the watches of each id
+        self._last: dict[str, JobStatus] = {}  # the latest answer per id, reused where HeyGen's did not change
         self.polls = 0
 
     @classmethod
@@ -97,11 +133,17 @@ class StatusPoller:
             poller = resources.pollers[(conn_id, kind)] = cls(conn_id, kind, resources)
         return poller
 
-    def watch(self, job_ids: Sequence[str], interval: float) -> Watch:
-        """Start answering ``job_ids``' statuses into the returned watch's queue (the first answer at once)."""
+    def watch(self, job_ids: Sequence[str], interval: float, deadline: float | None = None) -> Watch:
+        """Start answering ``job_ids``' statuses into the returned watch's queue (the first answer at once);
+        at ``deadline`` (epoch seconds) the queue gets None."""
         watch = Watch(tuple(job_ids), interval)
+        if deadline is not None:
+            delay = max(deadline - time.time(), 0.0)
+            watch.expiry = asyncio.get_running_loop().call_later(delay, watch.updates.put_nowait, None)
         self._watches.add(watch)
         self._fresh.add(watch)
+        for job_id in watch.job_ids:
+            self._by_id.setdefault(job_id, set()).add(watch)
         self._wakeup.set()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"heygen-poller-{self.kind}")
@@ -111,6 +153,14 @@ class StatusPoller:
         """Stop polling a watch's ids (idempotent); the poller stops when no watch is left, mid-round too."""
         self._watches.discard(watch)
         self._fresh.discard(watch)
+        for job_id in watch.job_ids:
+            watchers = self._by_id.get(job_id)
+            if watchers is not None:
+                watchers.discard(watch)
+                if not watchers:
+                    del self._by_id[job_id]
+        if watch.expiry is not None:
+            watch.expiry.cancel()
         if not self._watches:
             self._wakeup.set()
             if self._task is not None and not self._task.done():
@@ -122,33 +172,61 @@ class StatusPoller:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         client: AsyncHeyGenClient | None = None
-        next_round = loop.time()
+        cycle: _Cycle | None = None
+        paused_until = 0.0  # a 429's Retry-After: asking sooner would be refused
         try:
             # A task replaced after its cancel was swallowed (``wait_for`` on 3.10/3.11) stops, leaving one poller.
             while self._watches and self._task is asyncio.current_task():
-                # A full round when due; in between, only first answers for triggers that just arrived.
-                full_round = loop.time() >= next_round
-                watches = list(self._watches if full_round else self._fresh)
-                self._fresh.difference_update(watches)
-                if full_round:
-                    next_round = loop.time() + min(watch.interval for watch in self._watches)
+                if self._fresh:  # first answers for the triggers that just arrived, at once
+                    watches = list(self._fresh)
+                    self._fresh.clear()
+                    ids = sorted({job_id for watch in watches for job_id in watch.job_ids})
+                    if cycle is None:  # they are the first cycle's reads: the next cycle is an interval away
+                        cycle = _Cycle(loop.time(), self._interval(), [], read=1)
+                elif cycle is None or loop.time() >= max(cycle.next_read, paused_until):
+                    if cycle is None or not cycle.slices:
+                        cycle = self._new_cycle(loop.time())
+                    ids = [job_id for job_id in cycle.slices.pop(0) if job_id in self._by_id]
+                    cycle.read += 1
+                    watches = list({watch for job_id in ids for watch in self._by_id[job_id]})
+                else:
+                    watches, ids = [], []
                 if watches:
                     try:
                         client = client or await self._client()
-                        ids = sorted({job_id for watch in watches for job_id in watch.job_ids})
-                        statuses = await client.get_job_statuses(self.kind, ids)
+                        statuses = await client.get_job_statuses(self.kind, ids, previous=self._last)
                     except Exception as exc:  # each trigger decides how often to tolerate it
                         for watch in watches:
                             watch.fail(exc)
-                        if isinstance(exc, RateLimitError) and exc.retry_after:  # asking sooner would be refused
-                            next_round = max(next_round, loop.time() + exc.retry_after)
+                        if isinstance(exc, RateLimitError) and exc.retry_after:
+                            paused_until = loop.time() + exc.retry_after
                     else:
-                        for watch in watches:
-                            watch.tell(statuses)
+                        self._last.update(statuses)
+                        await self._tell(watches, self._last)
                     self.polls += 1
-                await self._sleep(next_round - loop.time())
+                due = max(cycle.next_read, paused_until) if cycle is not None else loop.time()
+                await self._sleep(due - loop.time())
         finally:
             await self._stop()
+
+    def _interval(self) -> float:
+        return min(watch.interval for watch in self._watches)
+
+    def _new_cycle(self, now: float) -> _Cycle:
+        """One interval's reads: every watched id once, in bulk-sized slices spread evenly over the interval,
+        so that a thousand jobs finishing together are found (and wake their triggers) a slice at a time."""
+        self._last = {job_id: status for job_id, status in self._last.items() if job_id in self._by_id}
+        ids = sorted(self._by_id)
+        slices = [ids[start : start + BULK_MAX_IDS] for start in range(0, len(ids), BULK_MAX_IDS)]
+        return _Cycle(now, self._interval(), slices)
+
+    async def _tell(self, watches: list[Watch], statuses: Mapping[str, JobStatus]) -> None:
+        """Answer the watches, letting the loop run the woken triggers every ``TELL_BATCH`` of them: a round
+        that finishes thousands of jobs must not hold the loop for all of their wake-ups at once."""
+        for count, watch in enumerate(watches, 1):
+            watch.tell(statuses)
+            if count % TELL_BATCH == 0:
+                await asyncio.sleep(0)
 
     async def _client(self) -> AsyncHeyGenClient:
         from airflow_provider.heygen.hooks.heygen import HeyGenHook
@@ -157,7 +235,7 @@ class StatusPoller:
         return await hook.get_async_conn(http_client=self._resources.http, in_flight=self._resources.in_flight)
 
     async def _sleep(self, seconds: float) -> None:
-        """Sleep until the next round, or until a trigger arrives or the last one leaves."""
+        """Sleep until the next read, or until a trigger arrives or the last one leaves."""
         self._wakeup.clear()
         if self._fresh or not self._watches:
             return
