@@ -191,15 +191,17 @@ class Bench:
             rows = session.execute(select(table).where(table.c.run_id == run_id)).mappings()
             return {row["task_id"]: dict(row) for row in rows}
 
-    def defer(self, template: dict[str, Any], triggers: list[Any], first_index: int) -> float:
-        """Insert the trigger rows and, for each, a deferred copy of ``template``, in one transaction."""
+    def defer(self, template: dict[str, Any], triggers: list[Any], first_index: int) -> tuple[float, float]:
+        """Insert the trigger rows and, for each, a deferred copy of ``template``, in one transaction; returns
+        when it began and when it was committed (epoch seconds)."""
         from airflow.models.taskinstance import TaskInstance
         from airflow.models.trigger import Trigger
         from airflow.utils.session import create_session
         from sqlalchemy import insert
 
+        rows = [Trigger.from_object(trigger) for trigger in triggers]  # encrypted before the transaction
+        began = time.time()
         with create_session() as session:
-            rows = [Trigger.from_object(trigger) for trigger in triggers]
             session.add_all(rows)
             session.flush()
             copies = [
@@ -214,7 +216,7 @@ class Bench:
                 for offset, row in enumerate(rows)
             ]
             session.execute(insert(TaskInstance.__table__), copies)
-        return time.time()
+        return began, time.time()
 
     def outcomes(self, run_id: str) -> dict[str, list[tuple[int, str, float | None, Any]]]:
         """(map index, state, epoch of its event, the event) of each task instance of the run, by task id."""
@@ -355,9 +357,8 @@ def _defer_all(bench: Bench, scenario: Scenario, template: dict[str, Any], track
     for number, batch in enumerate(batches):
         jobs = made if burst else _create(bench, scenario, len(batch), life)
         triggers = [_trigger(scenario.name, ids, interval, life) for ids in jobs]
-        began = time.time()
-        at = bench.defer(template, triggers, batch.start)
-        longest = max(longest, time.time() - began)
+        began, at = bench.defer(template, triggers, batch.start)
+        longest = max(longest, at - began)
         for index, ids, trigger in zip(batch, jobs, triggers, strict=True):
             scenario.waiters.append(Waiter(index, ids, at, getattr(trigger, "kwargs", {}).get("until")))
         track_rss()
