@@ -349,3 +349,20 @@ def test_a_watch_is_told_only_once_every_one_of_its_ids_has_been_read() -> None:
     assert watch.updates.empty()
     watch.tell({"a": status("a", "processing"), "b": status("b", "pending")})
     assert set(watch.updates.get_nowait()) == {"a", "b"}
+
+
+async def test_a_poller_that_breaks_ends_its_triggers_at_once_with_an_error_event(
+    heygen: FakeHeyGen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider.heygen.triggers import poller
+
+    def broken(self: poller.Watch, statuses: object) -> None:
+        raise RuntimeError("a bug in telling")
+
+    monkeypatch.setattr(poller.Watch, "tell", broken)
+    ids = create_videos(heygen, 1)
+    started = time.monotonic()
+    payload = await first_event(trigger(ids, seconds=60))
+    assert payload["status"] == "error" and "a bug in telling" in payload["message"]
+    assert time.monotonic() - started < 10  # not at its deadline, a minute away
+    assert not StatusPoller.for_running_loop("heygen_default", "video")._watches  # a new poller, nothing left

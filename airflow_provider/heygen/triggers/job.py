@@ -27,7 +27,7 @@ from airflow_provider.heygen.api.errors import (
     RateLimitError,
 )
 from airflow_provider.heygen.api.jobs import JobState, JobStatus, check_poll_interval, describe_changes, job_kind
-from airflow_provider.heygen.triggers.poller import StatusPoller
+from airflow_provider.heygen.triggers.poller import PollerStoppedError, StatusPoller
 
 __all__ = ["DEFERRAL_MARGIN", "MAX_CONSECUTIVE_POLL_FAILURES", "HeyGenJobTrigger", "JobEvent", "deferral_timeout"]
 
@@ -124,7 +124,10 @@ def deferral_timeout(deadline: float) -> timedelta:
 
 
 def is_permanent(error: BaseException) -> bool:
-    """Whether a poll error will not go away by asking again (a 4xx other than 429, a missing connection)."""
+    """Whether a poll error will not go away by asking again (a 4xx other than 429, a missing connection, a
+    stopped poller)."""
+    if isinstance(error, PollerStoppedError):
+        return True
     if isinstance(error, RateLimitError):
         return False
     if isinstance(error, APIStatusError):

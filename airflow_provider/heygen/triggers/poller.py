@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import weakref
 from collections.abc import Mapping, Sequence
@@ -23,13 +24,18 @@ from dataclasses import dataclass, field
 import httpx
 
 from airflow_provider.heygen.api.client import AsyncHeyGenClient
-from airflow_provider.heygen.api.errors import RateLimitError
+from airflow_provider.heygen.api.errors import HeyGenError, RateLimitError
 from airflow_provider.heygen.api.jobs import BULK_MAX_IDS, JobStatus
 
-__all__ = ["MAX_IN_FLIGHT", "TELL_BATCH", "StatusPoller", "Watch"]
+__all__ = ["MAX_IN_FLIGHT", "TELL_BATCH", "PollerStoppedError", "StatusPoller", "Watch"]
 
 MAX_IN_FLIGHT = 10
 TELL_BATCH = 100
+log = logging.getLogger(__name__)
+
+
+class PollerStoppedError(HeyGenError):
+    """The loop's status poller stopped on an unexpected error: its triggers end at once with an error event."""
 
 
 @dataclass(eq=False)
@@ -206,6 +212,11 @@ class StatusPoller:
                     self.polls += 1
                 due = max(cycle.next_read, paused_until) if cycle is not None else loop.time()
                 await self._sleep(due - loop.time())
+        except Exception as exc:  # a bug here must not leave every trigger waiting in silence until its deadline
+            log.exception("HeyGen %s status poller stopped", self.kind)
+            stopped = PollerStoppedError(f"the HeyGen {self.kind} status poller stopped: {type(exc).__name__}: {exc}")
+            for watch in list(self._watches):
+                watch.fail(stopped)
         finally:
             await self._stop()
 
