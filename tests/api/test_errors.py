@@ -58,6 +58,7 @@ SAMPLES = [
     errors.UnknownCostError(10, detail="source length unknown", hint="source_duration="),
     errors.WalletFloorError(40.0, 50.0, estimate=12.5),
     errors.InvalidTriggerEventError("HeyGen trigger event must be a mapping, got list"),
+    errors.PollerStoppedError("the HeyGen video status poller stopped: RuntimeError: a bug"),
     DeliveryError("v_1: the captions are no longer offered"),
     DeliveryRefused("Refusing to download http://storage.test/v.mp4: only https:// URLs or allowed origins"),
 ]

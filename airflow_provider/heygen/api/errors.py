@@ -32,6 +32,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PollerStoppedError",
     "RateLimitError",
     "ServerError",
     "UnknownCostError",
@@ -266,6 +267,10 @@ class WalletFloorError(CostGuardError):
 
 class InvalidTriggerEventError(HeyGenError):
     """A trigger event did not have the expected shape (a bug, or an event from another version)."""
+
+
+class PollerStoppedError(HeyGenError):
+    """The loop's status poller stopped on an unexpected error: its triggers end at once with an error event."""
 
 
 # --- mapping ---------------------------------------------------------------------------------------

@@ -24,10 +24,11 @@ from airflow_provider.heygen.api.errors import (
     InvalidTriggerEventError,
     JobFailedError,
     JobTimeoutError,
+    PollerStoppedError,
     RateLimitError,
 )
 from airflow_provider.heygen.api.jobs import JobState, JobStatus, check_poll_interval, describe_changes, job_kind
-from airflow_provider.heygen.triggers.poller import PollerStoppedError, StatusPoller
+from airflow_provider.heygen.triggers.poller import StatusPoller
 
 __all__ = ["DEFERRAL_MARGIN", "MAX_CONSECUTIVE_POLL_FAILURES", "HeyGenJobTrigger", "JobEvent", "deferral_timeout"]
 

@@ -24,18 +24,14 @@ from dataclasses import dataclass, field
 import httpx
 
 from airflow_provider.heygen.api.client import AsyncHeyGenClient
-from airflow_provider.heygen.api.errors import HeyGenError, RateLimitError
+from airflow_provider.heygen.api.errors import PollerStoppedError, RateLimitError
 from airflow_provider.heygen.api.jobs import BULK_MAX_IDS, JobStatus
 
-__all__ = ["MAX_IN_FLIGHT", "TELL_BATCH", "PollerStoppedError", "StatusPoller", "Watch"]
+__all__ = ["MAX_IN_FLIGHT", "TELL_BATCH", "StatusPoller", "Watch"]
 
 MAX_IN_FLIGHT = 10
 TELL_BATCH = 100
 log = logging.getLogger(__name__)
-
-
-class PollerStoppedError(HeyGenError):
-    """The loop's status poller stopped on an unexpected error: its triggers end at once with an error event."""
 
 
 @dataclass(eq=False)
