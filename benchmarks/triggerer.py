@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from _common import API_KEY, cores, fake_api, report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,16 +253,13 @@ def log_lines(bench: Bench, run_id: str) -> dict[str, int]:
 
 
 def proc_cpu(pid: int) -> float:
-    """User and system CPU seconds of one process, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU seconds of one process."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def proc_rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    return int(psutil.Process(pid).memory_info().rss // 1024)
 
 
 def roles(process: Process) -> dict[str, int]:

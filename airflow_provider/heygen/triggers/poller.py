@@ -39,8 +39,8 @@ class Watch:
     """One trigger's ids and the queue its poller answers into: a status map, the poll's exception, or None
     once the watch's deadline has passed (one timer for the whole wait, not one per answer).
 
-    The poller answers the first round, every change and every failure, and the first round after a failure:
-    a round that changes nothing wakes nobody, so thousands of waiting triggers cost one bulk read per round.
+    The poller answers the first read, every change and every failure, and the first read after a failure: a
+    read that changes nothing wakes nobody, so thousands of waiting triggers cost one bulk read per 100 ids.
     """
 
     job_ids: tuple[str, ...]
@@ -66,14 +66,14 @@ class Watch:
 
 
 def _changed(before: JobStatus, now: JobStatus) -> bool:
-    """Whether a status is news to a trigger (it reacts to, and logs, these fields); an unchanged answer is
-    the same object (``statuses_from_responses`` keeps it), so most checks stop at ``is``."""
-    return now is not before and (now.status, now.progress, now.failure_code, now.failure_message) != (
-        before.status,
-        before.progress,
-        before.failure_code,
-        before.failure_message,
-    )
+    """Whether a status is news to a trigger; an unchanged answer is the same object (``statuses_from_responses``
+    keeps it), so most checks stop at ``is``."""
+    return now is not before and _signature(now) != _signature(before)
+
+
+def _signature(status: JobStatus) -> tuple[object, ...]:
+    """What a trigger reacts to (and logs) in a status: a change in any of it is news."""
+    return (status.status, status.progress, status.failure_code, status.failure_message)
 
 
 @dataclass(eq=False)
