@@ -33,14 +33,13 @@ $(STAMP): pyproject.toml $(LOCK)
 	@touch $@
 
 # Re-resolve both locks after changing dependencies in pyproject.toml (versions already locked are kept).
-# Only Airflow 3's lock carries the `engine` group (make engine). Airflow 2's ObjectStoragePath rejects
-# every URL scheme with universal-pathlib 0.3 ("incompatible protocol"), so its lock keeps 0.2.
+# Only Airflow 3's lock carries the `engine` group (make engine).
 lock:
 	for v in 3.3.2 2.10.5; do \
 		echo "apache-airflow==$$v" > /tmp/heygen-airflow-pin.txt; \
 		groups="--group dev --group engine"; \
-		case $$v in 2.*) echo "universal-pathlib<0.3" >> /tmp/heygen-airflow-pin.txt; groups="--group dev";; esac; \
-		$(UV) pip compile --quiet pyproject.toml --extra fake --extra docs $$groups \
+		case $$v in 2.*) groups="--group dev";; esac; \
+		$(UV) pip compile --quiet pyproject.toml --extra fake --extra docs --extra openlineage $$groups \
 			--constraint /tmp/heygen-airflow-pin.txt --python-version 3.11 --universal \
 			-o locks/airflow-$$v.txt; \
 	done
