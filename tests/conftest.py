@@ -14,6 +14,10 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).parent / "dags")
 os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
+# One Fernet key for this process and the Airflow processes the tests start (they inherit the environment): without
+# it each process makes its own, and a child cannot read the trigger rows (kwargs are encrypted) that an asset
+# watcher's test left in the shared DB, so its DAG sync fails with InvalidToken.
+os.environ.setdefault("AIRFLOW__CORE__FERNET_KEY", "aGV5Z2VuLXByb3ZpZGVyLXRlc3RzLWZlcm5ldC1rZXk=")
 if version("apache-airflow").startswith("2."):
     # Airflow 2 refuses sqlite with its LocalExecutor (a sensor's reschedule check loads the executor).
     os.environ["AIRFLOW__CORE__EXECUTOR"] = "SequentialExecutor"
