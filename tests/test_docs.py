@@ -27,6 +27,7 @@ HOWTO_OPERATORS = {
     "avatar": "HeyGenCreateAvatarOperator",
     "download": "HeyGenDownloadOperator",
     "sensor": "HeyGenJobSensor",
+    "events": "HeyGenEventTrigger",
 }
 
 STYLESHEET = "stylesheets/extra.css"
@@ -115,6 +116,13 @@ def test_built_pages_never_show_an_include_as_text(site: Path) -> None:
 def test_howto_page_shows_its_operator_in_a_code_block(site: Path, howto: str, operator: str) -> None:
     code_blocks = _page(site, f"howto/{howto}").code_blocks
     assert any(operator in block for block in code_blocks), (operator, code_blocks)
+
+
+def test_the_webhooks_page_shows_the_receiver_its_tests_run(site: Path) -> None:
+    """The receiver is docs/.snippets/heygen_webhook_receiver.py, run against the fake by
+    tests/testing/test_fake_webhook_signatures.py."""
+    code_blocks = _page(site, "concepts/webhooks").code_blocks
+    assert any("class HeyGenWebhookServer" in block and "verify_delivery(" in block for block in code_blocks)
 
 
 def test_every_howto_page_is_checked_for_its_example() -> None:

@@ -44,6 +44,7 @@ def test_every_registered_module_and_class_imports() -> None:
         for m in item["python-modules"]
     ]
     classes = [c["hook-class-name"] for c in info["connection-types"]] + info.get("extra-links", [])
+    classes += [plugin["plugin-class"] for plugin in info.get("plugins", [])]
     for module in modules:
         importlib.import_module(module)
     for dotted in classes:
@@ -55,10 +56,11 @@ def test_connection_form_hides_unused_fields_and_relabels_key() -> None:
     (conn_type,) = get_provider_info()["connection-types"]
     behaviour = conn_type["ui-field-behaviour"]
     assert conn_type["connection-type"] == "heygen"
-    assert behaviour["relabeling"]["password"] == "API key"
+    assert behaviour["relabeling"]["password"] == "API key (or OAuth token)"
     assert behaviour["relabeling"]["host"] == "Base URL"
     assert "login" in behaviour["hidden-fields"]
-    assert set(conn_type["conn-fields"]) == {"timeout", "max_retries", "max_retry_wait", "prices"}
+    assert set(conn_type["conn-fields"]) == {"timeout", "max_retries", "max_retry_wait", "prices", "auth_type"}
+    assert conn_type["conn-fields"]["auth_type"]["schema"]["enum"] == ["api_key", "oauth", None]
 
 
 def airflow_cli_json(*args: str) -> list[dict]:
@@ -115,5 +117,5 @@ def test_every_operator_and_the_sensor_template_their_connection_id() -> None:
         found = vars(importlib.import_module(f"airflow_provider.heygen.operators.{module}")).values()
         public |= {cls for cls in found if isinstance(cls, type) and issubclass(cls, HeyGenOperator)}
     public -= {HeyGenOperator, HeyGenBilledOperator, HeyGenJobOperator}
-    assert len(public) == 9  # eight operators and the sensor
+    assert len(public) == 11  # ten operators (one in each module, two in agent and video) and the sensor
     assert [cls.__name__ for cls in public if "heygen_conn_id" not in cls.template_fields] == []

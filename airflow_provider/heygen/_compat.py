@@ -25,6 +25,8 @@ if TYPE_CHECKING or AIRFLOW_V_3:
     from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException, TaskDeferred
     from airflow.sdk.execution_time.xcom import XCom
     from airflow.sdk.log import amask_secret, mask_secret
+    from airflow.sdk.plugins_manager import AirflowPlugin
+    from airflow.triggers.base import BaseEventTrigger  # type: ignore[attr-defined]  # Airflow 3 only
 else:  # Airflow 2.10 / 2.11
     from airflow.datasets import Dataset as Asset  # type: ignore[no-redef]
     from airflow.exceptions import (  # type: ignore[no-redef]
@@ -39,7 +41,9 @@ else:  # Airflow 2.10 / 2.11
         BaseOperatorLink,
         XCom,
     )
+    from airflow.plugins_manager import AirflowPlugin  # type: ignore[no-redef,assignment]
     from airflow.sensors.base import BaseSensorOperator  # type: ignore[no-redef]
+    from airflow.triggers.base import BaseTrigger as BaseEventTrigger  # type: ignore[assignment]
     from airflow.triggers.temporal import TimeDeltaTrigger  # type: ignore[no-redef]
     from airflow.utils.context import Context  # type: ignore[no-redef]
     from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef,assignment]
@@ -72,7 +76,9 @@ __all__ = [
     "TRIGGER_FAIL",
     "AirflowFailException",
     "AirflowNotFoundException",
+    "AirflowPlugin",
     "Asset",
+    "BaseEventTrigger",
     "BaseHook",
     "BaseOperator",
     "BaseOperatorLink",

@@ -12,6 +12,7 @@ from typing import Any
 PACKAGE_NAME = "airflow-provider-heygen"
 INTEGRATION = "HeyGen"
 HOOK_CLASS = "airflow_provider.heygen.hooks.heygen.HeyGenHook"
+PLUGIN_CLASS = "airflow_provider.heygen.plugins.webhooks.HeyGenWebhookPlugin"
 # Every module of operators/ but the shared base, read off the folder (importing them here would not be cheap).
 OPERATOR_MODULES = tuple(
     sorted(
@@ -43,13 +44,19 @@ CONN_FIELDS: dict[str, Any] = {
         "schema": {"type": ["string", "null"]},
         "description": "Your contract's rates where they differ from HeyGen's table, e.g. {\"avatar_iv\": 0.08}.",
     },
+    "auth_type": {
+        "label": "Auth type",
+        "schema": {"type": ["string", "null"], "enum": ["api_key", "oauth", None], "default": "api_key"},
+        "description": "What the password holds: an API key (api_key, recommended for automation) or an OAuth "
+        "access token (oauth, sent as Authorization: Bearer and billed to the user's web plan).",
+    },
 }
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
     "hidden-fields": ["schema", "port", "login", "extra"],
-    "relabeling": {"host": "Base URL", "password": "API key"},
+    "relabeling": {"host": "Base URL", "password": "API key (or OAuth token)"},
     "placeholders": {
         "host": "https://api.heygen.com",
-        "password": "HeyGen API key (Settings > API in app.heygen.com)",
+        "password": "HeyGen API key (Settings > API in app.heygen.com), or an OAuth access token",
     },
 }
 
@@ -75,8 +82,15 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "sensors": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider.heygen.sensors.job"]}],
-        "triggers": [{"integration-name": INTEGRATION, "python-modules": ["airflow_provider.heygen.triggers.job"]}],
+        "triggers": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": ["airflow_provider.heygen.triggers.job", "airflow_provider.heygen.triggers.events"],
+            }
+        ],
         "extra-links": ["airflow_provider.heygen.links.HeyGenJobLink"],
+        # Also an ``airflow.plugins`` entry point: Airflow reads this list only with lazy_discover_providers off.
+        "plugins": [{"name": "heygen_webhooks", "plugin-class": PLUGIN_CLASS}],
         "connection-types": [
             {
                 "connection-type": "heygen",

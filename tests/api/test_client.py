@@ -498,6 +498,52 @@ def test_invalid_idempotency_key_is_rejected_before_sending() -> None:
 def test_missing_api_key_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="API key is required"):
         HeyGenClient("", base_url=BASE)
+    with pytest.raises(ValueError, match=r"API key is required.*or an OAuth access token"):
+        AsyncHeyGenClient(access_token="", base_url=BASE)
+
+
+def test_a_key_and_a_token_together_are_refused() -> None:
+    with pytest.raises(ValueError, match="not both") as info:
+        HeyGenClient(KEY, access_token=TOKEN, base_url=BASE)
+    assert KEY not in str(info.value) and TOKEN not in str(info.value)
+
+
+# --- OAuth access tokens ----------------------------------------------------------------------------------
+
+TOKEN = "oauth-access-token-secret-456"
+
+
+@respx.mock(base_url=BASE)
+async def test_an_access_token_is_sent_as_bearer_and_never_as_an_api_key(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get("/v3/users/me").respond(json={"data": {}})
+    with HeyGenClient(access_token=TOKEN, base_url=BASE) as sync:
+        sync.request("GET", "/v3/users/me")
+    async with AsyncHeyGenClient(access_token=TOKEN, base_url=BASE) as aclient:
+        await aclient.request("GET", "/v3/users/me")
+
+    for call in route.calls:
+        assert call.request.headers["authorization"] == f"Bearer {TOKEN}"
+        assert "x-api-key" not in call.request.headers
+    assert (sync.auth_type, aclient.auth_type) == ("oauth", "oauth")
+    assert HeyGenClient(KEY, base_url=BASE).auth_type == "api_key"
+
+
+@respx.mock(base_url=BASE)
+def test_an_access_token_never_reaches_logs_errors_or_repr(
+    respx_mock: respx.MockRouter, sleep: FakeSleep, caplog: pytest.LogCaptureFixture
+) -> None:
+    respx_mock.get("/v3/videos/v1").mock(
+        side_effect=[envelope_error(503, "internal_error", "busy"), envelope_error(401, "unauthorized", "expired")]
+    )
+    client = HeyGenClient(access_token=TOKEN, base_url=BASE, sleep=sleep, clock=sleep.clock)
+    caplog.set_level(logging.DEBUG)
+
+    with pytest.raises(errors.AuthenticationError) as info:
+        client.request("GET", "/v3/videos/v1")
+
+    assert "retry 1/" in caplog.text
+    shown = [caplog.text, str(info.value), repr(info.value), repr(client), str(client), repr(vars(info.value))]
+    assert not [text for text in shown if TOKEN in text]
 
 
 def test_error_tree_is_pinned() -> None:

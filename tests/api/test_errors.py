@@ -59,6 +59,7 @@ SAMPLES = [
     errors.WalletFloorError(40.0, 50.0, estimate=12.5),
     errors.InvalidTriggerEventError("HeyGen trigger event must be a mapping, got list"),
     errors.PollerStoppedError("the HeyGen video status poller stopped: RuntimeError: a bug"),
+    errors.WebhookVerificationError("Webhook event evt_1 was already handled", check="replay", event_id="evt_1"),
     DeliveryError("v_1: the captions are no longer offered"),
     DeliveryRefused("Refusing to download http://storage.test/v.mp4: only https:// URLs or allowed origins"),
 ]

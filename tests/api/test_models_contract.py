@@ -34,6 +34,13 @@ REQUEST_EXAMPLES = [
     pytest.param(m.parse_video_request, CINEMATIC, "POST", "/v3/videos", id="video-cinematic"),
     pytest.param(m.parse_video_request, STUDIO, "POST", "/v3/videos", id="video-studio"),
     pytest.param(m.VideoAgentRequest.parse, AGENT, "POST", "/v3/video-agents", id="agent-with-files"),
+    pytest.param(
+        m.VideoAgentMessageRequest.parse,
+        {"message": "Shorter, please", "files": AGENT["files"], "voice_id": "v", "avatar_id": "a", "brand_kit_id": "b"},
+        "POST",
+        "/v3/video-agents/s_1",
+        id="agent-message",
+    ),
     pytest.param(m.VideoTranslationRequest.parse, TRANSLATION, "POST", "/v3/video-translations", id="translation"),
     pytest.param(
         m.ProofreadRequest.parse,
@@ -241,6 +248,7 @@ def compare_request(model: type[BaseModel], schema: dict[str, Any], where: str, 
 REQUEST_OPERATIONS = [
     pytest.param(m.VideoCreateRequest, "POST", "/v3/videos", id="videos"),
     pytest.param(m.VideoAgentRequest, "POST", "/v3/video-agents", id="video-agents"),
+    pytest.param(m.VideoAgentMessageRequest, "POST", "/v3/video-agents/s_1", id="video-agent-message"),
     pytest.param(m.VideoTranslationRequest, "POST", "/v3/video-translations", id="video-translations"),
     pytest.param(m.ProofreadRequest, "POST", "/v3/video-translations/proofreads", id="proofreads"),
     pytest.param(
@@ -325,6 +333,7 @@ RESPONSE_OPERATIONS = [
     pytest.param(m.VideoStatusItem, "GET", "/v3/lipsyncs/statuses", id="lipsync-statuses"),
     pytest.param(m.VideoAgentSession, "POST", "/v3/video-agents", id="agent-created"),
     pytest.param(m.VideoAgentSession, "GET", "/v3/video-agents/s_1", id="agent-session"),
+    pytest.param(m.VideoAgentRun, "POST", "/v3/video-agents/s_1", id="agent-message-sent"),
     pytest.param(m.VideoAgentStyle, "GET", "/v3/video-agents/styles", id="agent-styles"),
     pytest.param(m.Asset, "POST", "/v3/assets", id="asset-uploaded"),
     pytest.param(m.Asset, "POST", "/v3/assets/ast_1/complete", id="asset-completed"),

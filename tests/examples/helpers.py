@@ -21,6 +21,12 @@ SECTIONS = {
     "heygen_localisation_backfill": ("pool", "mapped_translate", "summary"),
     "heygen_speech_and_assets": ("speech", "upload", "avatar"),
 }
+#: Examples that need Airflow 3 (an ``AssetWatcher``): on Airflow 2 their file stops with an ImportError.
+AIRFLOW_3_ONLY = {"heygen_on_heygen_event": ("watch", "use")}
+if AIRFLOW_V_3:
+    SECTIONS.update(AIRFLOW_3_ONLY)
+#: Examples that start no HeyGen job (they store what HeyGen made elsewhere).
+NO_JOBS = ("heygen_on_heygen_event",)
 
 
 def import_example(name: str) -> ModuleType:

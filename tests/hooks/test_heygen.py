@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from types import SimpleNamespace
 
@@ -132,8 +133,96 @@ async def test_async_client_looks_up_the_connection_inside_the_event_loop(
 
 def test_legacy_form_methods_share_the_provider_info_behaviour() -> None:
     behaviour = HeyGenHook.get_ui_field_behaviour()
-    assert behaviour["relabeling"]["password"] == "API key"
+    assert behaviour["relabeling"]["password"] == "API key (or OAuth token)"
     assert "login" in behaviour["hidden_fields"]
+
+
+def test_airflow_2_form_offers_every_conn_field_and_checks_the_auth_type() -> None:
+    pytest.importorskip("flask_appbuilder", reason="Airflow 2's connection form (3.2+ reads conn-fields)")
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form
+
+    from airflow_provider.heygen.provider_info import CONN_FIELDS
+
+    widgets = HeyGenHook.get_connection_form_widgets()
+    form_class = type("HeyGenForm", (Form,), {"auth_type": widgets["auth_type"]})
+
+    def valid(value: str) -> bool:
+        return form_class(formdata=MultiDict({"auth_type": value})).validate()
+
+    assert set(widgets) == set(CONN_FIELDS)
+    assert valid("oauth") and valid("api_key")
+    assert valid("")  # empty: the default, api_key
+    assert not valid("bearer")
+
+
+# --- OAuth access tokens ----------------------------------------------------------------------------------
+
+TOKEN = "hg-oauth-token-abc"
+
+
+@pytest.fixture
+def oauth_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = {"conn_type": "heygen", "password": TOKEN, "host": BASE, "extra": {"auth_type": "oauth"}}
+    monkeypatch.setenv("AIRFLOW_CONN_HEYGEN_OAUTH", json.dumps(conn))
+
+
+@respx.mock(base_url=BASE)
+def test_an_oauth_connection_sends_its_token_as_bearer_only(
+    respx_mock: respx.MockRouter, oauth_connection: None
+) -> None:
+    route = respx_mock.get("/v3/users/me").respond(json={"data": {"username": "ada", "billing_type": "subscription"}})
+    hook = HeyGenHook("heygen_oauth")
+
+    assert hook.test_connection() == (True, "Connected to HeyGen as ada (billing: subscription)")
+    sent = route.calls.last.request
+    assert sent.headers["authorization"] == f"Bearer {TOKEN}" and "x-api-key" not in sent.headers
+    assert hook.get_conn().auth_type == "oauth" and TOKEN not in repr(hook.get_conn())
+
+
+@respx.mock(base_url=BASE)
+async def test_the_async_client_of_an_oauth_connection_sends_bearer(
+    respx_mock: respx.MockRouter, oauth_connection: None
+) -> None:
+    route = respx_mock.get("/v3/users/me").respond(json={"data": {}})
+    async with await HeyGenHook("heygen_oauth").get_async_conn() as client:
+        await client.request("GET", "/v3/users/me")
+    assert route.calls.last.request.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+@respx.mock(base_url=BASE)
+def test_a_rejected_token_is_a_message_without_the_token(respx_mock: respx.MockRouter, oauth_connection: None) -> None:
+    respx_mock.get("/v3/users/me").respond(401, json={"error": {"code": "unauthorized", "message": "token expired"}})
+    ok, message = HeyGenHook("heygen_oauth").test_connection()
+    assert not ok and "token expired" in message and TOKEN not in message
+
+
+@pytest.mark.parametrize(
+    ("extra", "password", "problem"),
+    [
+        pytest.param(
+            {"auth_type": "bearer"},
+            TOKEN,
+            "has auth_type 'bearer': use 'api_key' (the default) or 'oauth'",
+            id="unknown",
+        ),
+        pytest.param({"auth_type": "oauth"}, None, "'bad' has no OAuth access token", id="no-token"),
+    ],
+)
+def test_a_bad_auth_setup_names_the_connection_and_the_fix(
+    monkeypatch: pytest.MonkeyPatch, extra: dict, password: str | None, problem: str
+) -> None:
+    conn = {"conn_type": "heygen", "password": password, "host": BASE, "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_BAD", json.dumps(conn))
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        HeyGenHook("bad").get_conn()
+
+
+def test_auth_type_is_read_in_any_case_and_defaults_to_the_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    for conn_id, extra, expected in (("upper", {"auth_type": " OAuth "}, "oauth"), ("plain", {}, "api_key")):
+        conn = {"conn_type": "heygen", "password": TOKEN, "host": BASE, "extra": extra}
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+        assert HeyGenHook(conn_id).get_conn().auth_type == expected
 
 
 def test_retry_deadline_bounds_the_connections_policy() -> None:
@@ -202,6 +291,20 @@ async def test_the_async_client_registers_its_key_with_the_masker(
         pass
 
     assert _logged(airflow_masker, key) == "calling HeyGen with ***"
+
+
+def test_an_oauth_token_is_registered_with_the_masker(
+    airflow_masker: logging.Filter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = f"hg-oauth-unit-{uuid.uuid4().hex}"
+    assert _logged(airflow_masker, token).endswith(token)
+    connection = SimpleNamespace(**{**vars(_bare_connection(token)), "extra_dejson": {"auth_type": "oauth"}})
+
+    monkeypatch.setattr(HeyGenHook, "get_connection", classmethod(lambda cls, conn_id: connection))
+    client = HeyGenHook().get_conn()
+
+    assert client.auth_type == "oauth"
+    assert _logged(airflow_masker, token) == "calling HeyGen with ***"
 
 
 def test_a_connection_from_the_environment_is_masked_too(airflow_masker: logging.Filter) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Callable
 
@@ -50,6 +51,25 @@ def test_test_connection_against_the_fake(hook: HeyGenHook, fake: FakeHeyGen, mo
     ok, message = HeyGenHook("wrong").test_connection()
     assert not ok
     assert "401" in message and "not-the-key" not in message
+
+
+def test_an_oauth_connection_tests_renders_and_polls_with_its_token(
+    make_fake: Callable[..., FakeHeyGen], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = make_fake(oauth_token="oauth-e2e-token")
+    monkeypatch.setenv("AIRFLOW_CONN_HEYGEN_OAUTH", fake.airflow_conn_env(oauth=True))
+    hook = HeyGenHook("heygen_oauth")
+
+    ok, message = hook.test_connection()
+    video_id = hook.create_video(AVATAR_VIDEO, idempotency_key="oauth-video-1").video_id
+    statuses = wait_for(lambda: hook.get_job_statuses("video", [video_id]), fake)
+
+    assert ok, message
+    assert statuses[video_id].state.is_success
+    as_key = {**json.loads(fake.airflow_conn_env(oauth=True)), "extra": {}}  # the token sent as an API key
+    monkeypatch.setenv("AIRFLOW_CONN_TOKEN_AS_KEY", json.dumps(as_key))
+    ok, message = HeyGenHook("token_as_key").test_connection()
+    assert not ok and "401" in message and "oauth-e2e-token" not in message
 
 
 def test_video_renders_and_downloads_a_real_mp4(hook: HeyGenHook, fake: FakeHeyGen) -> None:

@@ -1,6 +1,8 @@
-"""The API key never appears: a chaos DAG fails against the fake, then every place it could have leaked is read.
+"""The API key (or OAuth token) never appears: a chaos DAG fails against the fake, then every place it could
+have leaked is read.
 
-The fake accepts one distinctive key. ``heygen_chaos_deferred`` runs with every video job failing (its task
+The fake accepts one distinctive key, or, in the ``oauth`` run, one distinctive OAuth token (the connection's
+password with ``auth_type: oauth``). ``heygen_chaos_deferred`` runs with every video job failing (its task
 fails, is retried and fails again, and the download is skipped) while the translation waits in the triggerer
 and succeeds. Then the key (its random part, so a truncated copy counts too) is looked for in: every file
 under ``AIRFLOW_HOME`` (the task logs included) but the sqlite DB itself, every row of the metadata tables a
@@ -44,11 +46,19 @@ TABLES = (
 )
 
 
-@pytest.fixture
-def secret_fake(make_fake: Callable[..., FakeHeyGen], monkeypatch: pytest.MonkeyPatch) -> FakeHeyGen:
-    """The fake accepting only a distinctive key, as ``heygen_default``."""
-    fake = make_fake(api_key=f"sk-heygen-SECRET-{uuid.uuid4().hex}", clock_speed=50.0)
-    connection = {**json.loads(fake.airflow_conn_env()), "extra": CHAOS_CONNECTION_EXTRA}
+@pytest.fixture(params=["api_key", "oauth"])
+def secret_fake(
+    make_fake: Callable[..., FakeHeyGen], monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> FakeHeyGen:
+    """The fake accepting only a distinctive key (or OAuth token), as ``heygen_default``."""
+    oauth = request.param == "oauth"
+    fake = make_fake(
+        api_key=f"sk-heygen-SECRET-{uuid.uuid4().hex}",
+        oauth_token=f"sk-heygen-SECRET-{uuid.uuid4().hex}" if oauth else None,
+        clock_speed=50.0,
+    )
+    connection = json.loads(fake.airflow_conn_env(oauth=oauth))
+    connection["extra"] = {**connection.get("extra", {}), **CHAOS_CONNECTION_EXTRA}
     monkeypatch.setenv("AIRFLOW_CONN_HEYGEN_DEFAULT", json.dumps(connection))
     return fake
 
@@ -118,14 +128,14 @@ def leaks(needle: str, texts: dict[str, str]) -> list[str]:
 
 
 @pytest.mark.timeout(90)
-def test_the_api_key_appears_nowhere_after_a_failing_deferred_run(
+def test_the_api_key_or_token_appears_nowhere_after_a_failing_deferred_run(
     secret_fake: FakeHeyGen,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     started = time.monotonic()
-    key = secret_fake.api_key
+    key = secret_fake.oauth_token or secret_fake.api_key  # what the connection holds
     needle = key.removeprefix("sk-heygen-SECRET-")  # the random part: a truncated or re-quoted copy counts too
     dags = importlib.import_module("tests.dags.heygen_chaos_dags")
     dags.FAILURES.clear()

@@ -50,6 +50,19 @@ def test_the_cli_serves_the_api_and_prints_the_connection(
     assert httpx.get(f"{url}/v3/users/me", headers={"x-api-key": "other"}).status_code == 401
 
 
+def test_the_cli_accepts_an_oauth_token_only_as_bearer_and_then_the_key_only_as_x_api_key(
+    start_cli: Callable[..., tuple[str, dict[str, str]]],
+) -> None:
+    url, connection = start_cli("--api-key", "cli-key", "--oauth-token", "cli-token")
+
+    def status(name: str, value: str) -> int:
+        return httpx.get(f"{url}/v3/users/me", headers={name: value}).status_code
+
+    assert connection["password"] == "cli-key"  # the printed connection stays the key's
+    assert (status("authorization", "Bearer cli-token"), status("x-api-key", "cli-key")) == (200, 200)
+    assert (status("x-api-key", "cli-token"), status("authorization", "Bearer cli-key")) == (401, 401)
+
+
 def test_the_cli_applies_faults_and_limits(start_cli: Callable[..., tuple[str, dict[str, str]]]) -> None:
     url, _ = start_cli("--fault", "GET /v3/users/me:503:1", "--rate-limit", "2", "--seed", "1")
     headers = {"x-api-key": "fake-heygen-api-key"}
@@ -134,12 +147,12 @@ def test_the_cli_registers_its_key_with_airflows_masker() -> None:
         from airflow.sdk._shared.secrets_masker import redact
     else:
         from airflow.utils.log.secrets_masker import redact  # type: ignore[no-redef]
-    key = f"cli-key-{uuid.uuid4().hex}"
-    assert redact(f"key {key}") == f"key {key}"
+    key, token = f"cli-key-{uuid.uuid4().hex}", f"cli-token-{uuid.uuid4().hex}"
+    assert redact(f"key {key} token {token}") == f"key {key} token {token}"
 
-    _mask(key)
+    _mask(key, token)
 
-    assert redact(f"key {key}") == "key ***"
+    assert redact(f"key {key} token {token}") == "key *** token ***"
 
 
 def test_the_cli_masks_nothing_and_still_starts_without_airflow(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -37,6 +37,30 @@ def test_the_key_is_also_accepted_as_a_bearer_token(fake: FakeHeyGen) -> None:
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("header", "value", "status"),
+    [
+        pytest.param("authorization", "Bearer {token}", 200, id="token-as-bearer"),
+        pytest.param("authorization", "bearer {token}", 200, id="token-as-lowercase-bearer"),
+        pytest.param("x-api-key", "{key}", 200, id="key-as-x-api-key"),
+        pytest.param("x-api-key", "{token}", 401, id="token-as-x-api-key"),
+        pytest.param("authorization", "Bearer {key}", 401, id="key-as-bearer"),
+        pytest.param("authorization", "{token}", 401, id="token-without-scheme"),
+        pytest.param("authorization", "Basic {token}", 401, id="token-as-basic"),
+    ],
+)
+def test_with_an_oauth_token_the_token_is_accepted_only_as_bearer_and_the_key_only_as_x_api_key(
+    make_fake: Callable[..., FakeHeyGen], header: str, value: str, status: int
+) -> None:
+    fake = make_fake(oauth_token="oauth-token-xyz")
+
+    sent = value.format(token=fake.oauth_token, key=fake.api_key)
+    response = httpx.get(f"{fake.url}/v3/users/me", headers={header: sent})
+
+    assert response.status_code == status
+    assert all(sent not in str(request.headers) for request in fake.requests)
+
+
 # --- 400 ---------------------------------------------------------------------------------------------------
 
 AGENT = {"prompt": "A product tour"}

@@ -1,8 +1,9 @@
 """HTTP clients for HeyGen's v3 API: one request path, a sync and an async send loop.
 
 ``_BaseClient`` makes every decision that needs no I/O (URL and headers, the envelope, error mapping, the
-retry decision); ``HeyGenClient`` and ``AsyncHeyGenClient`` only send and sleep. The API key goes into the
-``x-api-key`` header of each request and nowhere else: not into logs, errors or ``repr``.
+retry decision); ``HeyGenClient`` and ``AsyncHeyGenClient`` only send and sleep. A client holds either an API
+key, sent in the ``x-api-key`` header, or an OAuth access token, sent as ``Authorization: Bearer``; either goes
+into that header of each request and nowhere else: not into logs, errors or ``repr``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .jobs import JobStatus, job_kind, status_requests, statuses_from_responses
 from .operations import HeyGenOperations
 from .retries import RetryPolicy, parse_retry_after, retry_options
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncHeyGenClient", "HeyGenClient", "Page"]
+__all__ = ["AUTH_TYPES", "DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncHeyGenClient", "HeyGenClient", "Page"]
 
 DEFAULT_BASE_URL = "https://api.heygen.com"
 DEFAULT_TIMEOUT = 60.0
@@ -35,6 +36,9 @@ USER_AGENT = f"airflow-provider-heygen/{__version__} httpx/{httpx.__version__} p
 #: The characters HeyGen takes in an ``Idempotency-Key`` (a regex character class), and a whole key.
 IDEMPOTENCY_KEY_CHARS = r"A-Za-z0-9_\-:."
 IDEMPOTENCY_KEY_PATTERN = re.compile(rf"^[{IDEMPOTENCY_KEY_CHARS}]{{1,255}}$")
+#: How a client authenticates: an API key (``x-api-key``, billed to the API wallet) or an OAuth access token
+#: (``Authorization: Bearer``, billed to the user's web plan).
+AUTH_TYPES = ("api_key", "oauth")
 BASE_URL_RULE = (
     "an http:// or https:// URL (or a bare host, which gets https://) without credentials, query or fragment"
 )
@@ -71,18 +75,25 @@ class _BaseClient:
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | None = None,
         *,
+        access_token: str | None = None,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not api_key:
-            raise ValueError("A HeyGen API key is required (the Airflow connection's password)")
+        if api_key and access_token:
+            raise ValueError("Give a HeyGen API key or an OAuth access token, not both")
+        if not (api_key or access_token):
+            raise ValueError(
+                "A HeyGen API key is required (the Airflow connection's password), or an OAuth access token"
+            )
         if not timeout > 0:
             raise ValueError(f"timeout {timeout!r} must be > 0 seconds")
-        self._api_key = api_key
+        #: ``api_key`` or ``oauth`` (see ``AUTH_TYPES``).
+        self.auth_type = "api_key" if api_key else "oauth"
+        self._auth_header = ("x-api-key", api_key) if api_key else ("authorization", f"Bearer {access_token}")
         self.base_url = _base_url(base_url)
         self.timeout = httpx.Timeout(timeout, connect=min(timeout, 10.0))
         self.retry = retry or RetryPolicy()
@@ -103,7 +114,8 @@ class _BaseClient:
             self.retry = policy
 
     def _headers(self, idempotency_key: str | None) -> dict[str, str]:
-        headers = {"x-api-key": self._api_key, "user-agent": USER_AGENT, "accept": "application/json"}
+        name, credential = self._auth_header
+        headers = {name: credential, "user-agent": USER_AGENT, "accept": "application/json"}
         if idempotency_key is not None:
             if not IDEMPOTENCY_KEY_PATTERN.fullmatch(idempotency_key):
                 raise ValueError(f"idempotency_key {idempotency_key!r} must be 1-255 characters of A-Z a-z 0-9 _ - : .")
@@ -183,13 +195,15 @@ class _BaseClient:
 class HeyGenClient(_BaseClient, HeyGenOperations):
     """Synchronous HeyGen v3 client with retries, typed errors, pagination and the typed operations.
 
-    Use it as a context manager, or call ``close()``, to release its connections.
+    Give it an ``api_key`` or an OAuth ``access_token``, not both. Use it as a context manager, or call
+    ``close()``, to release its connections.
     """
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | None = None,
         *,
+        access_token: str | None = None,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -197,7 +211,9 @@ class HeyGenClient(_BaseClient, HeyGenOperations):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(api_key, base_url=base_url, timeout=timeout, retry=retry, clock=clock)
+        super().__init__(
+            api_key, access_token=access_token, base_url=base_url, timeout=timeout, retry=retry, clock=clock
+        )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout)
         self._sleep = sleep
@@ -263,8 +279,9 @@ class AsyncHeyGenClient(_BaseClient):
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | None = None,
         *,
+        access_token: str | None = None,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
@@ -273,7 +290,9 @@ class AsyncHeyGenClient(_BaseClient):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(api_key, base_url=base_url, timeout=timeout, retry=retry, clock=clock)
+        super().__init__(
+            api_key, access_token=access_token, base_url=base_url, timeout=timeout, retry=retry, clock=clock
+        )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
         self._in_flight = in_flight

@@ -37,6 +37,7 @@ __all__ = [
     "ServerError",
     "UnknownCostError",
     "WalletFloorError",
+    "WebhookVerificationError",
     "error_from_response",
 ]
 
@@ -271,6 +272,20 @@ class InvalidTriggerEventError(HeyGenError):
 
 class PollerStoppedError(HeyGenError):
     """The loop's status poller stopped on an unexpected error: its triggers end at once with an error event."""
+
+
+class WebhookVerificationError(HeyGenError):
+    """A webhook delivery failed a check: do not act on it (answer 400/401 and let HeyGen retry if it was real).
+
+    ``check`` names the check: ``header`` (one missing or unreadable), ``signature``, ``timestamp`` (outside
+    the tolerance), ``event_id`` (the header and the body disagree), ``replay`` (an event id already handled)
+    or ``payload`` (a signed body that is not an event). The message never carries the secret or a signature.
+    """
+
+    def __init__(self, message: str, *, check: str, event_id: str | None = None) -> None:
+        self.check = check
+        self.event_id = event_id
+        super().__init__(message)
 
 
 # --- mapping ---------------------------------------------------------------------------------------

@@ -230,6 +230,18 @@ JOB_KINDS: dict[str, JobKind] = {
             bulk_ids_param="video_ids",
             app_path="/videos/{id}",
         ),
+        # A batch of videos (POST /v3/videos/batches): done once every item is terminal; its items are
+        # videos, priced and described as such by whoever expands them (HeyGenCreateVideosOperator).
+        JobKind(
+            name="video_batch",
+            create_path="/v3/videos/batches",
+            status_path="/v3/videos/batches/{id}",
+            id_field="batch_id",
+            success=_DONE,
+            failure=_FAILED,
+            price=credits.UNPRICED,
+            result_fields=("title", "total_items", "counts_by_status"),
+        ),
         JobKind(
             name="video_agent",
             create_path="/v3/video-agents",

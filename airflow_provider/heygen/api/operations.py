@@ -120,6 +120,25 @@ class HeyGenOperations:
     def delete_video(self, video_id: str) -> None:
         self.request("DELETE", f"/v3/videos/{video_id}")
 
+    def create_video_batch(
+        self, request: m.VideoBatchRequest | Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> m.VideoBatchCreated:
+        """Submit 1-100 videos at once (``POST /v3/videos/batches``); poll the batch for their ids."""
+        body = m.VideoBatchRequest.parse(request)
+        return self._create_job("video_batch", body, m.VideoBatchCreated, idempotency_key)
+
+    def get_video_batch(self, batch_id: str) -> m.VideoBatch:
+        """A batch with every item: its pages (``limit``/``token`` inside ``data``) read in full."""
+        path = job_kind("video_batch").status_url_path(batch_id)
+        params: dict[str, Any] = {"limit": 100}
+        batch = self._get(path, m.VideoBatch, params)
+        items, tokens = list(batch.items), set()
+        while batch.has_more and batch.next_token and batch.next_token not in tokens:  # a repeated token ends it
+            tokens.add(batch.next_token)
+            batch = self._get(path, m.VideoBatch, {**params, "token": batch.next_token})
+            items += batch.items
+        return batch.model_copy(update={"items": items, "has_more": False, "next_token": None})
+
     # --- video agent -------------------------------------------------------------------------------
 
     def create_video_agent(
@@ -135,6 +154,21 @@ class HeyGenOperations:
     def stop_video_agent(self, session_id: str) -> None:
         """Stop a session; stopping twice is harmless."""
         self.cancel_job("video_agent", session_id)
+
+    def send_video_agent_message(
+        self,
+        session_id: str,
+        request: m.VideoAgentMessageRequest | Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+    ) -> m.VideoAgentRun:
+        """Send a follow-up message to a ``chat`` session (an answer or a revision); it starts a new run."""
+        body = m.VideoAgentMessageRequest.parse(request)
+        return self._create(f"/v3/video-agents/{session_id}", body, m.VideoAgentRun, idempotency_key)
+
+    def list_video_agent_videos(self, session_id: str) -> Iterator[m.Video]:
+        """The videos a session has made (a revision adds one), as ``GET /v3/videos/{video_id}`` shows them."""
+        return self._list(f"/v3/video-agents/{session_id}/videos", m.Video, {})
 
     def list_video_agent_styles(
         self, *, tag: str | None = None, limit: int | None = None

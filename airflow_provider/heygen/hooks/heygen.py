@@ -1,7 +1,9 @@
 """HeyGenHook: the Airflow adapter from a ``heygen`` connection to HeyGen clients.
 
-The connection's password is the API key; its host is the base URL (default ``https://api.heygen.com``, or
-the fake's URL in tests). Extras tune the client: ``timeout`` (seconds per request), ``max_retries`` and
+The connection's password is the API key, or an OAuth access token when its ``auth_type`` extra is ``oauth``
+(sent as ``Authorization: Bearer``; the default ``api_key`` sends ``x-api-key``); its host is the base URL
+(default ``https://api.heygen.com``, or the fake's URL in tests). Extras tune the client: ``timeout`` (seconds
+per request), ``max_retries`` and
 ``max_retry_wait`` (the longest wait retried in place; a longer ``Retry-After`` raises at once); ``prices``
 (a JSON object of credit rates, e.g. ``{"avatar_iv": 0.08}``) overrides HeyGen's public price table where a
 contract differs, and is checked whenever the hook reads the connection. HTTP, models
@@ -21,6 +23,7 @@ import httpx
 
 from airflow_provider.heygen._compat import BaseHook, aget_connection, amask_secret, mask_secret
 from airflow_provider.heygen.api.client import (
+    AUTH_TYPES,
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
     AsyncHeyGenClient,
@@ -38,7 +41,8 @@ __all__ = ["HeyGenHook"]
 class HeyGenHook(BaseHook, HeyGenOperations):
     """Interact with HeyGen's v3 API through a ``heygen`` Airflow connection.
 
-    :param heygen_conn_id: the connection holding the API key (password) and optionally the base URL (host).
+    :param heygen_conn_id: the connection holding the API key or OAuth access token (password, and the
+        ``auth_type`` extra) and optionally the base URL (host).
     :param timeout: seconds per HTTP request; overrides the connection's ``timeout`` extra.
     :param retry: the retry policy; by default built from the connection's ``max_retries`` and
         ``max_retry_wait`` extras.
@@ -77,7 +81,7 @@ class HeyGenHook(BaseHook, HeyGenOperations):
     def client(self) -> HeyGenClient:
         """The synchronous client, built once from the connection."""
         settings = self._client_settings(self._connection)
-        mask_secret(settings["api_key"])  # before the client exists: nothing it logs can show the key
+        mask_secret(self._credential(settings))  # before the client exists: nothing it logs can show it
         return HeyGenClient(**settings)
 
     @cached_property
@@ -102,16 +106,26 @@ class HeyGenHook(BaseHook, HeyGenOperations):
         Pass a shared ``http_client`` (and ``in_flight`` semaphore) to avoid a new connection pool per call.
         """
         settings = self._client_settings(await aget_connection(self.heygen_conn_id))
-        await amask_secret(settings["api_key"])  # the async form: no blocking send to a supervisor from the loop
+        await amask_secret(self._credential(settings))  # async: no blocking send to a supervisor from the loop
         return AsyncHeyGenClient(**settings, http_client=http_client, in_flight=in_flight)
 
+    @staticmethod
+    def _credential(settings: Mapping[str, Any]) -> str:
+        """The API key or access token of client settings (whichever the connection holds)."""
+        return str(settings.get("api_key") or settings.get("access_token"))
+
     def _client_settings(self, connection: Any) -> dict[str, Any]:
-        """Client keyword arguments from a connection: key, base URL, timeout and retry policy."""
-        if not connection.password:
-            raise ValueError(
-                f"Connection {self.heygen_conn_id!r} has no API key: put the HeyGen API key in its password"
-            )
+        """Client keyword arguments from a connection: key or token, base URL, timeout and retry policy."""
         extra = connection.extra_dejson or {}
+        auth_type = str(extra.get("auth_type") or "api_key").strip().lower()
+        if auth_type not in AUTH_TYPES:
+            raise ValueError(
+                f"Connection {self.heygen_conn_id!r} has auth_type {str(auth_type)[:40]!r}: use "
+                f"{AUTH_TYPES[0]!r} (the default) or {AUTH_TYPES[1]!r}"
+            )
+        if not connection.password:
+            what = "API key" if auth_type == "api_key" else "OAuth access token"
+            raise ValueError(f"Connection {self.heygen_conn_id!r} has no {what}: put the HeyGen {what} in its password")
         self._prices_of(connection)  # a contract's rates are checked before anything is sent
         retry = self.retry
         if retry is None:
@@ -123,7 +137,7 @@ class HeyGenHook(BaseHook, HeyGenOperations):
         if self.retry_deadline is not None:
             retry = dataclasses.replace(retry, deadline=self.retry_deadline)
         return {
-            "api_key": connection.password,
+            "api_key" if auth_type == "api_key" else "access_token": connection.password,
             "base_url": self.base_url_of(connection),
             "timeout": float(self.timeout or extra.get("timeout") or DEFAULT_TIMEOUT),
             "retry": retry,
@@ -196,7 +210,7 @@ class HeyGenHook(BaseHook, HeyGenOperations):
             sleep(min(jittered(poll_interval), remaining))
 
     def test_connection(self) -> tuple[bool, str]:
-        """Check the key with ``GET /v3/users/me``, which is not billed."""
+        """Check the key (or token) with ``GET /v3/users/me``, which is not billed."""
         try:
             user = self.get_current_user()
         except (HeyGenError, ValueError, httpx.HTTPError) as exc:
@@ -223,7 +237,7 @@ class HeyGenHook(BaseHook, HeyGenOperations):
         from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
         from flask_babel import lazy_gettext
         from wtforms import IntegerField, StringField
-        from wtforms.validators import NumberRange, Optional
+        from wtforms.validators import AnyOf, NumberRange, Optional
 
         # Airflow 2 forms support only string, integer, password and boolean fields: seconds go as strings.
         return {
@@ -233,4 +247,9 @@ class HeyGenHook(BaseHook, HeyGenOperations):
             ),
             "max_retry_wait": StringField(lazy_gettext("Max wait between retries (s)"), widget=BS3TextFieldWidget()),
             "prices": StringField(lazy_gettext("Credit prices (JSON)"), widget=BS3TextFieldWidget()),
+            "auth_type": StringField(
+                lazy_gettext("Auth type (api_key or oauth)"),
+                widget=BS3TextFieldWidget(),
+                validators=[Optional(), AnyOf(AUTH_TYPES)],
+            ),
         }

@@ -12,6 +12,7 @@ from airflow_provider.heygen.api.errors import InvalidRequestError
 from airflow_provider.heygen.api.media import CAPTION_TYPES, SNIFF_BYTES, sniff_media_type
 from airflow_provider.heygen.delivery import Destination, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
+from airflow_provider.heygen.lineage import Lineage, pulled_result, upload_lineage
 from airflow_provider.heygen.operators.base import (
     HeyGenOperator,
     check_idempotency_key,
@@ -86,9 +87,15 @@ class HeyGenUploadAssetOperator(HeyGenOperator):
             self.log.info("Uploading %s (%s bytes, %s) to HeyGen", path, f"{size:,}", content_type or "srt")
             asset = self.hook.upload_asset_file(path, filename=name, content_type=content_type, idempotency_key=key)
         self.log.info("Uploaded %s as HeyGen asset %s", name, asset.asset_id)
-        return {
-            "asset_id": asset.asset_id,
-            "url": asset.url,
-            "mime_type": asset.mime_type,
-            "size_bytes": asset.size_bytes,
-        }
+        return self.returned(
+            {
+                "asset_id": asset.asset_id,
+                "url": asset.url,
+                "mime_type": asset.mime_type,
+                "size_bytes": asset.size_bytes,
+            }
+        )
+
+    def heygen_lineage(self, task_instance: Any) -> Lineage:
+        """The source file in, the HeyGen asset out."""
+        return upload_lineage(self.lineage_namespace, self.source, self._returned or pulled_result(task_instance))

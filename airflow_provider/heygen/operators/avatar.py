@@ -9,6 +9,7 @@ from airflow_provider.heygen._compat import Context
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.errors import MalformedResponseError
 from airflow_provider.heygen.inputs import asset_input
+from airflow_provider.heygen.lineage import sources_of
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
 
 __all__ = ["HeyGenCreateAvatarOperator"]
@@ -101,3 +102,7 @@ class HeyGenCreateAvatarOperator(HeyGenJobOperator):
             }
             self.log_cost(self.job_kind, self._result)
         return self._result
+
+    def lineage_sources(self) -> list[tuple[str, str]]:
+        """The request's files, and ``file`` and ``reference_images`` (URLs, assets or the paths read)."""
+        return [*super().lineage_sources(), *sources_of(self.file), *sources_of(self.reference_images)]

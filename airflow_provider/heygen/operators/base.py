@@ -59,6 +59,14 @@ from airflow_provider.heygen.api.jobs import (
 )
 from airflow_provider.heygen.api.models import RequestModel
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
+from airflow_provider.heygen.lineage import (
+    Lineage,
+    heygen_namespace,
+    job_lineage,
+    pulled_result,
+    request_sources,
+    to_operator_lineage,
+)
 from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY, HeyGenJobLink
 from airflow_provider.heygen.triggers.job import HeyGenJobTrigger, JobEvent, deferral_timeout
 
@@ -148,6 +156,29 @@ class HeyGenOperator(BaseOperator):
     @cached_property
     def hook(self) -> HeyGenHook:
         return HeyGenHook(self.heygen_conn_id, retry_deadline=self.retry_deadline)
+
+    # --- lineage (OpenLineage) -------------------------------------------------------------------------
+
+    #: What ``execute`` returned on this try, kept (``returned``) for the task's lineage.
+    _returned: Mapping[str, Any] | None = None
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """What the finished task read and made, for Airflow's OpenLineage listener (``openlineage`` extra)."""
+        return to_operator_lineage(self.heygen_lineage(task_instance))
+
+    def heygen_lineage(self, task_instance: Any) -> Lineage:
+        """This task's lineage as plain data (``airflow_provider.heygen.lineage``); nothing unless overridden."""
+        return Lineage()
+
+    @property
+    def lineage_namespace(self) -> str:
+        """The OpenLineage namespace of the connection's HeyGen resources: ``heygen://api.heygen.com``."""
+        return heygen_namespace(self.hook.client.base_url)
+
+    def returned(self, result: _T) -> _T:
+        """Keep ``result``, what ``execute`` returns, for the lineage of this try; return it."""
+        self._returned = cast("Mapping[str, Any]", result)
+        return result
 
 
 class HeyGenBilledOperator(HeyGenOperator):
@@ -559,3 +590,16 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenBilledOperator):
         ti = context["ti"]
         recorded = ti.xcom_pull(task_ids=ti.task_id, key=ESTIMATE_XCOM_KEY, map_indexes=ti.map_index)
         return recorded if isinstance(recorded, dict) else None
+
+    # --- lineage (OpenLineage) -------------------------------------------------------------------------
+
+    def heygen_lineage(self, task_instance: Any) -> Lineage:
+        """The request's sources in, the jobs out, the result's cost and state as the ``heygen`` run facet."""
+        result = self._result or pulled_result(task_instance)
+        return job_lineage(
+            self.lineage_namespace, self.job_kind, result, self.lineage_sources(), outputs_via=self.spec.outputs_via
+        )
+
+    def lineage_sources(self) -> list[tuple[str, str]]:
+        """What the task reads (``lineage.request_sources`` of the request); operators with file arguments add them."""
+        return request_sources(self.request)

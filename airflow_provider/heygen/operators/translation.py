@@ -321,3 +321,8 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
             "jobs": jobs,
             "languages": by_language(jobs, languages),
         }
+
+    def lineage_sources(self) -> list[tuple[str, str]]:
+        """The source video, and the reviewed proofreads the translations were generated from."""
+        given = [] if self.proofread_ids is None else parse_job_ids(self.proofread_ids, field="proofread_ids")[0]
+        return [*super().lineage_sources(), *((PROOFREAD, proofread_id) for proofread_id in given)]

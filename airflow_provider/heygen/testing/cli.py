@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default)")
     parser.add_argument("--api-key", default="fake-heygen-api-key", help="the only API key accepted")
     parser.add_argument(
+        "--oauth-token",
+        default=None,
+        help="an OAuth access token to accept as 'Authorization: Bearer' (then the key is accepted only as "
+        "x-api-key); without it, the key is accepted in either header",
+    )
+    parser.add_argument(
         "--job-seconds",
         type=float,
         default=1.0,
@@ -96,8 +102,9 @@ def _write_snapshot(fake: FakeHeyGen, path: Path) -> None:
     os.replace(partial, path)
 
 
-def _mask(api_key: str) -> None:
-    """Register the key with Airflow's secrets masker when Airflow is installed (the fake runs without it).
+def _mask(*secrets: str | None) -> None:
+    """Register the key (and token) with Airflow's secrets masker when Airflow is installed (the fake runs
+    without it).
 
     Whatever Airflow logs on import goes to stderr: stdout stays the URL line, then the connection line. Best
     effort: a logging setup without a masker (``RuntimeError`` on 2.10) must not stop the fake.
@@ -105,7 +112,9 @@ def _mask(api_key: str) -> None:
     with contextlib.suppress(Exception), contextlib.redirect_stdout(sys.stderr):
         from airflow_provider.heygen._compat import mask_secret
 
-        mask_secret(api_key)
+        for secret in secrets:
+            if secret:
+                mask_secret(secret)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -122,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         api_key=args.api_key,
+        oauth_token=args.oauth_token,
         job_seconds=args.job_seconds,
         concurrency_limit=args.concurrency_limit or None,
         rate_limit=args.rate_limit or None,
@@ -144,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with fake:
         print(f"HeyGen fake API listening on {fake.url}", flush=True)
         print(f"AIRFLOW_CONN_HEYGEN_DEFAULT='{fake.airflow_conn_env()}'", flush=True)
-        _mask(args.api_key)  # once serving: importing Airflow takes seconds that clients should not wait for
+        _mask(args.api_key, args.oauth_token)  # once serving: importing Airflow takes seconds clients must not wait
         while not stop.wait(0.25):
             if args.state_file is not None:
                 _write_snapshot(fake, args.state_file)

@@ -1,4 +1,4 @@
-"""Video Agent: POST /v3/video-agents (a prompt becomes a video), its sessions and its styles."""
+"""Video Agent: POST /v3/video-agents (a prompt becomes a video), follow-up messages, its sessions and styles."""
 
 from typing import Annotated, Literal
 
@@ -13,7 +13,9 @@ __all__ = [
     "AGENT_MAX_FILES",
     "AGENT_PROMPT_MAX_CHARS",
     "VideoAgentMessage",
+    "VideoAgentMessageRequest",
     "VideoAgentRequest",
+    "VideoAgentRun",
     "VideoAgentSession",
     "VideoAgentStyle",
 ]
@@ -55,14 +57,50 @@ class VideoAgentRequest(RequestModel):
 
     @model_validator(mode="after")
     def _check_file_types(self) -> Self:
-        wrong = [
-            f"files[{index}].media_type: {item.media_type!r} is not allowed, expected {_AGENT_FILE_KINDS}"
-            for index, item in enumerate(self.files or [])
-            if isinstance(item, AssetBase64) and item.media_type.lower() not in AGENT_FILE_MIME_TYPES
-        ]
-        if wrong:
-            raise ValueError("; ".join(wrong))
+        _check_agent_files(self.files)
         return self
+
+
+class VideoAgentMessageRequest(RequestModel):
+    """Body of POST /v3/video-agents/{session_id}: a follow-up message to a ``chat`` session (answer or revision)."""
+
+    message: Annotated[str, Field(min_length=1, max_length=AGENT_PROMPT_MAX_CHARS)]
+    """What to tell the agent, 1-10,000 characters (the prompt's limit; HeyGen's schema gives none)."""
+    files: Annotated[list[AssetInput], Field(max_length=AGENT_MAX_FILES)] | None = None
+    """Up to 20 attachments (png, jpeg, mp4, webm, mp3, wav, pdf) as URL, asset id or base64."""
+    avatar_id: str | None = None
+    """Avatar to use from this message on."""
+    voice_id: str | None = None
+    """Voice to narrate with from this message on."""
+    brand_kit_id: str | None = None
+    """Brand kit to apply from this message on."""
+
+    @model_validator(mode="after")
+    def _check_file_types(self) -> Self:
+        _check_agent_files(self.files)
+        return self
+
+
+def _check_agent_files(files: list[AssetInput] | None) -> None:
+    """Refuse base64 attachments of a type the agent does not take (URLs and asset ids are HeyGen's to check)."""
+    wrong = [
+        f"files[{index}].media_type: {item.media_type!r} is not allowed, expected {_AGENT_FILE_KINDS}"
+        for index, item in enumerate(files or [])
+        if isinstance(item, AssetBase64) and item.media_type.lower() not in AGENT_FILE_MIME_TYPES
+    ]
+    if wrong:
+        raise ValueError("; ".join(wrong))
+
+
+class VideoAgentRun(ResponseModel):
+    """The answer of POST /v3/video-agents/{session_id}: the run that processes the message."""
+
+    session_id: str
+    """Session id."""
+    run_id: str
+    """Id of the run processing the message."""
+    title: str | None = None
+    """Session title written by the agent."""
 
 
 class VideoAgentMessage(ResponseModel):

@@ -1,10 +1,11 @@
 """Webhooks: endpoint registration (POST/PATCH /v3/webhooks/endpoints), event types and delivered events."""
 
-from typing import Any, Literal, get_args
+from typing import Any
 
 from pydantic import model_validator
 from typing_extensions import Self
 
+from airflow_provider.heygen.api.events import EVENT_TYPES, WebhookEventName
 from airflow_provider.heygen.api.models._base import HttpUrlStr, RequestModel, ResponseModel
 
 __all__ = [
@@ -17,41 +18,7 @@ __all__ = [
     "WebhookEventType",
 ]
 
-WebhookEventName = Literal[
-    "avatar_video.success",
-    "avatar_video.fail",
-    "avatar_video_gif.success",
-    "avatar_video_gif.fail",
-    "video_translate.success",
-    "video_translate.fail",
-    "video_translate.preflight.validation_failed",
-    "video_translate.preflight.download_failed",
-    "personalized_video",
-    "instant_avatar.success",
-    "instant_avatar.fail",
-    "photo_avatar_generation.success",
-    "photo_avatar_generation.fail",
-    "photo_avatar_train.success",
-    "photo_avatar_train.fail",
-    "photo_avatar_add_motion.success",
-    "photo_avatar_add_motion.fail",
-    "proofread_creation.success",
-    "proofread_creation.fail",
-    "live_avatar.success",
-    "live_avatar.fail",
-    "avatar_video_caption.success",
-    "avatar_video_caption.fail",
-    "video_agent.success",
-    "video_agent.fail",
-    "hyperframes_video.success",
-    "hyperframes_video.fail",
-    "ai_clipping.success",
-    "ai_clipping.fail",
-    "batch.finished",
-]
-"""An event type an endpoint can subscribe to."""
-
-WEBHOOK_EVENT_NAMES: tuple[str, ...] = get_args(WebhookEventName)
+WEBHOOK_EVENT_NAMES = EVENT_TYPES
 """All 30 subscribable event types."""
 
 

@@ -246,10 +246,19 @@ class FakeApiMiddleware:
         return answer
 
     def _authenticate(self, headers: dict[str, str]) -> str:
-        key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if key != self.state.config.api_key:
+        """The credential of an authorised request: the API key in ``x-api-key``, or a Bearer token (the OAuth
+        token if the fake has one, else the key, as before OAuth was modelled)."""
+        config = self.state.config
+        scheme, _, bearer = headers.get("authorization", "").partition(" ")
+        bearer = bearer.strip() if scheme.lower() == "bearer" else ""
+        if headers.get("x-api-key"):
+            credential, valid = headers["x-api-key"], headers["x-api-key"] == config.api_key
+        else:
+            expected = config.oauth_token if config.oauth_token is not None else config.api_key
+            credential, valid = bearer, bool(bearer) and bearer == expected
+        if not valid:
             raise ApiError(401, "unauthorized", "API key invalid, expired, or missing")
-        return key
+        return credential
 
     def _check_rate(self, key: str) -> None:
         limit = self.state.config.rate_limit

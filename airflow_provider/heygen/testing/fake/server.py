@@ -43,6 +43,7 @@ class FakeHeyGen:
         host: str = "127.0.0.1",
         port: int = 0,
         api_key: str = "fake-heygen-api-key",
+        oauth_token: str | None = None,
         job_seconds: float = 1.0,
         clock_speed: float = 1.0,
         concurrency_limit: int | None = 10,
@@ -50,6 +51,7 @@ class FakeHeyGen:
         wallet_credits: float = 1000.0,
         url_ttl: float = 7 * 24 * 3600.0,
         default_source_seconds: float = 60.0,
+        video_batches: bool = True,
         seed: int | None = None,
         public_host: str | None = None,
         on_response: ResponseHook | None = None,
@@ -57,6 +59,7 @@ class FakeHeyGen:
         self.state = State(
             FakeConfig(
                 api_key=api_key,
+                oauth_token=oauth_token,
                 job_seconds=job_seconds,
                 concurrency_limit=concurrency_limit,
                 rate_limit=rate_limit,
@@ -65,6 +68,7 @@ class FakeHeyGen:
                 wallet_credits=wallet_credits,
                 url_ttl=url_ttl,
                 default_source_seconds=default_source_seconds,
+                video_batches=video_batches,
             )
         )
         self._host = host
@@ -134,9 +138,20 @@ class FakeHeyGen:
         """The Airflow connection as a URI (``heygen://:KEY@127.0.0.1:PORT``; the host carries no scheme)."""
         return f"{conn_type}://:{quote(self.api_key, safe='')}@{self.url.removeprefix('http://')}"
 
-    def airflow_conn_env(self) -> str:
-        """The value for ``AIRFLOW_CONN_HEYGEN_DEFAULT``: JSON, the key as password and the URL as host."""
-        return json.dumps({"conn_type": "heygen", "password": self.api_key, "host": self.url})
+    @property
+    def oauth_token(self) -> str | None:
+        """The OAuth access token accepted as ``Authorization: Bearer`` (None: the key is accepted there)."""
+        return self.state.config.oauth_token
+
+    def airflow_conn_env(self, *, oauth: bool = False) -> str:
+        """The value for ``AIRFLOW_CONN_HEYGEN_DEFAULT``: JSON, the key as password and the URL as host (with
+        ``oauth``, the OAuth token as password and ``auth_type: oauth``)."""
+        if not oauth:
+            return json.dumps({"conn_type": "heygen", "password": self.api_key, "host": self.url})
+        if self.oauth_token is None:
+            raise ValueError("this fake has no OAuth token: start it with oauth_token=...")
+        extra = {"auth_type": "oauth"}
+        return json.dumps({"conn_type": "heygen", "password": self.oauth_token, "host": self.url, "extra": extra})
 
     # --- inspection -----------------------------------------------------------------------------------
 
@@ -273,6 +288,15 @@ class FakeHeyGen:
     @job_seconds.setter
     def job_seconds(self, seconds: float) -> None:
         self.state.config.job_seconds = seconds
+
+    @property
+    def video_batches(self) -> bool:
+        """Whether the account has video batches; False makes ``/v3/videos/batches`` answer 404."""
+        return self.state.config.video_batches
+
+    @video_batches.setter
+    def video_batches(self, enabled: bool) -> None:
+        self.state.config.video_batches = enabled
 
     def subscribe(self, listener: Callable[[Job], None]) -> Callable[[], None]:
         """Call ``listener(job)`` once per job reaching a terminal state; returns an unsubscribe."""

@@ -62,6 +62,9 @@ class FakeConfig:
     """Knobs of the fake; all can be changed while it runs (``FakeHeyGen`` exposes them as properties)."""
 
     api_key: str = "fake-heygen-api-key"
+    #: An OAuth access token accepted as ``Authorization: Bearer``; when set, the key is accepted only as
+    #: ``x-api-key`` and the token only as Bearer. None (default): the key is accepted in either header.
+    oauth_token: str | None = None
     #: Fake seconds of processing per second of output (a real-time factor).
     job_seconds: float = 1.0
     #: Jobs of concurrent kinds allowed to run at once (HeyGen's pay-as-you-go plan: 10); None = no cap.
@@ -78,6 +81,8 @@ class FakeConfig:
     url_ttl: float = 7 * 24 * 3600.0
     #: Length assumed for a source video or audio the fake has not produced itself.
     default_source_seconds: float = 60.0
+    #: Whether the account has video batches (POST /v3/videos/batches); without, they answer 404.
+    video_batches: bool = True
 
 
 class Clock:

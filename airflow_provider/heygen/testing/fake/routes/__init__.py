@@ -22,6 +22,7 @@ from airflow_provider.heygen.testing.fake.errors import ApiError, invalid_parame
 from airflow_provider.heygen.testing.fake.state import Job, State
 
 __all__ = [
+    "BATCH_EXPANDERS",
     "Handler",
     "api_route",
     "bulk_statuses",
@@ -39,6 +40,8 @@ Result = dict[str, Any] | Response
 Handler = Callable[[Request, Any], Result | Awaitable[Result]]
 
 MAX_BULK_IDS = 100
+#: ids_param -> ``expand(state, batch_id)``: a batch's bulk-status entries, or None for an unknown batch.
+BATCH_EXPANDERS: dict[str, Callable[[State, str], list[dict[str, Any]] | None]] = {}
 
 
 def data(obj: Any) -> dict[str, Any]:
@@ -141,7 +144,8 @@ def job_listing(
 def bulk_statuses(state: State, request: Request, kinds: Iterable[str], ids_param: str) -> dict[str, Any]:
     """The bulk status list: ``queued|processing|completed|failed|not_found`` per id, in the order asked.
 
-    ``batch_ids`` are accepted, but this fake has no batches, so each one answers ``not_found``.
+    ``batch_ids`` expand into their items through the expander registered for ``ids_param`` in
+    ``BATCH_EXPANDERS`` (``video_batches`` registers videos'); a batch it does not know answers ``not_found``.
     """
     kinds = set(kinds)
     ids = _split(request.query_params.get(ids_param))
@@ -159,7 +163,11 @@ def bulk_statuses(state: State, request: Request, kinds: Iterable[str], ids_para
         kind = state.kind(job.kind)
         error = {"code": job.failure_code, "message": job.failure_message} if job.status == kind.failure else None
         entries.append({"video_id": job.id, "status": _bulk_status(state, job), "error": error})
-    entries += [{"video_id": None, "batch_id": batch, "status": "not_found", "error": None} for batch in batch_ids]
+    expand = BATCH_EXPANDERS.get(ids_param)
+    for batch in batch_ids:
+        items = expand(state, batch) if expand is not None else None
+        missing = {"video_id": None, "batch_id": batch, "status": "not_found", "error": None}
+        entries += items if items is not None else [missing]
     return {"data": entries, "has_more": False, "next_token": None}
 
 

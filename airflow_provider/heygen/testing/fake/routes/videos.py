@@ -25,9 +25,9 @@ from airflow_provider.heygen.testing.fake.routes import (
     job_listing,
     output_url,
 )
-from airflow_provider.heygen.testing.fake.state import Job, JobKind, State
+from airflow_provider.heygen.testing.fake.state import Job, JobKind, NewJob, State
 
-__all__ = ["VIDEO", "WORDS_PER_SECOND", "routes", "speech_seconds", "video_extra"]
+__all__ = ["VIDEO", "WORDS_PER_SECOND", "new_video", "routes", "speech_seconds", "video_extra"]
 
 VIDEO = "video"
 WORDS_PER_SECOND = 2.5
@@ -109,6 +109,23 @@ def _caption_text(body: dict[str, Any]) -> str:
     return body.get("script") or body.get("prompt") or ""
 
 
+def new_video(state: State, body: dict[str, Any]) -> NewJob:
+    """The video job a validated POST /v3/videos body makes (a batch item makes the same one)."""
+    engine = (body.get("engine") or {}).get("type")
+    return NewJob(
+        VIDEO,
+        body,
+        _output_seconds(state, body),
+        price_per_second=PRICE_AVATAR_III if engine == "avatar_iii" else PRICE_AVATAR_IV,
+        extra=video_extra(
+            body.get("output_format") or "mp4",
+            _caption_text(body),
+            burn_captions=bool((body.get("caption") or {}).get("style")),
+        ),
+        **callback_fields(body),
+    )
+
+
 def routes(state: State) -> list[BaseRoute]:
     state.register_kind(
         JobKind(
@@ -122,16 +139,8 @@ def routes(state: State) -> list[BaseRoute]:
     )
 
     def create(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        engine = (body.get("engine") or {}).get("type")
-        fmt = body.get("output_format") or "mp4"
-        job = state.create_job(
-            VIDEO,
-            body,
-            _output_seconds(state, body),
-            price_per_second=PRICE_AVATAR_III if engine == "avatar_iii" else PRICE_AVATAR_IV,
-            extra=video_extra(fmt, _caption_text(body), burn_captions=bool((body.get("caption") or {}).get("style"))),
-            **callback_fields(body),
-        )
+        (job,) = state.create_jobs([new_video(state, body)])
+        fmt = job.extra["output_format"]
         return data({"video_id": job.id, "status": state.kind(VIDEO).initial_status, "output_format": fmt})
 
     def get(request: Request, body: None) -> dict[str, Any]:
