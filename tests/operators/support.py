@@ -1,6 +1,9 @@
-"""Helpers shared by the operator tests: the stand-in task instance (``context``) and the "no second render" check."""
+"""Helpers shared by the operator tests: the stand-in task instance (``context``), the "no second render" check and
+a finished DAG run's XCom (``xcom``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from airflow_provider.heygen._compat import AIRFLOW_V_3_3
 from airflow_provider.heygen.testing import FakeHeyGen
@@ -13,6 +16,7 @@ __all__ = [
     "assert_retried_without_a_second_render",
     "context",
     "fail_polls_until_the_first_try_gives_up",
+    "xcom",
 ]
 
 
@@ -36,3 +40,9 @@ def assert_retried_without_a_second_render(fake: FakeHeyGen, kind: str, create_p
     creates = fake.requests_to("POST", create_path)
     assert len({request.headers.get("idempotency-key") for request in creates}) == 1
     assert len(creates) == (1 if AIRFLOW_V_3_3 else 2)
+
+
+def xcom(dagrun: Any, task_id: str, key: str = "return_value") -> Any:
+    """What task ``task_id`` of a finished ``dag.test()`` run pushed under ``key``."""
+    (ti,) = [ti for ti in dagrun.get_task_instances() if ti.task_id == task_id]
+    return ti.xcom_pull(task_ids=task_id, key=key)

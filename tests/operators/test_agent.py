@@ -398,11 +398,6 @@ def run(dag_id: str) -> Any:
     return getattr(module, DAGS[dag_id]).test()
 
 
-def xcom(dagrun: Any, key: str = "return_value") -> Any:
-    (ti,) = [ti for ti in dagrun.get_task_instances() if ti.task_id == "agent"]
-    return ti.xcom_pull(task_ids="agent", key=key)
-
-
 @pytest.mark.e2e
 @pytest.mark.usefixtures("airflow_db")
 @pytest.mark.parametrize("dag_id", list(DAGS))
@@ -415,11 +410,11 @@ def test_agent_dag_makes_one_video_and_returns_it(heygen: FakeHeyGen, dag_id: st
     assert logo == {"type": "url", "url": "https://example.com/Airflow/logo.png"}
     assert clip["type"] == "base64" and clip["media_type"] == "video/mp4"
     (video,) = heygen.jobs("video")
-    result = xcom(dagrun)
+    result = support.xcom(dagrun, "agent")
     assert result["status"] == "succeeded" and result["session_id"] == session.id and result["video_id"] == video.id
     assert result["video_url"] and result["credits"] == pytest.approx(heygen.credits_spent)
-    assert xcom(dagrun, VIDEO_ID_XCOM_KEY) == video.id
-    assert xcom(dagrun, "heygen_job_ids") == [session.id]
+    assert support.xcom(dagrun, "agent", VIDEO_ID_XCOM_KEY) == video.id
+    assert support.xcom(dagrun, "agent", "heygen_job_ids") == [session.id]
 
 
 @pytest.mark.e2e

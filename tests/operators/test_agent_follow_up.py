@@ -202,11 +202,6 @@ def run(dag_id: str) -> Any:
     return getattr(importlib.import_module("tests.dags.heygen_agent_dags"), DAGS[dag_id]).test()
 
 
-def xcom(dagrun: Any, task_id: str) -> Any:
-    (ti,) = [ti for ti in dagrun.get_task_instances() if ti.task_id == task_id]
-    return ti.xcom_pull(task_ids=task_id)
-
-
 @pytest.mark.e2e
 @pytest.mark.usefixtures("airflow_db")
 @pytest.mark.parametrize("dag_id", list(DAGS))
@@ -217,7 +212,7 @@ def test_a_chat_session_then_a_revision(heygen: FakeHeyGen, dag_id: str) -> None
     first, revision = heygen.jobs("video")
     (sent,) = messages_sent(heygen, session.id)
     assert sent.body == {"message": "Make it warmer and end on the Airflow logo."}  # templated
-    draft, revised = xcom(dagrun, "draft"), xcom(dagrun, "revise")
+    draft, revised = support.xcom(dagrun, "draft"), support.xcom(dagrun, "revise")
     assert draft["video_id"] == first.id and revised["session_id"] == session.id
     assert (revised["video_id"], revised["previous_video_id"]) == (revision.id, first.id)
     assert revised["status"] == "succeeded" and revised["video_url"]

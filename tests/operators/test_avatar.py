@@ -194,11 +194,6 @@ def run(dag_id: str) -> Any:
     return getattr(module, DAGS[dag_id]).test()
 
 
-def xcom(dagrun: Any, task_id: str) -> Any:
-    (ti,) = [ti for ti in dagrun.get_task_instances() if ti.task_id == task_id]
-    return ti.xcom_pull(task_ids=task_id)
-
-
 @pytest.mark.e2e
 @pytest.mark.usefixtures("airflow_db")
 @pytest.mark.parametrize("dag_id", list(DAGS))
@@ -208,11 +203,11 @@ def test_avatar_dag_trains_a_twin_and_renders_with_it(heygen: FakeHeyGen, dag_id
     (look,) = heygen.jobs("avatar")
     assert look.request["name"] == "Ada (studio)" and look.request["type"] == "digital_twin"  # templated
     assert look.request["file"]["media_type"] == "video/mp4"
-    result = xcom(dagrun, "avatar")
+    result = support.xcom(dagrun, "avatar")
     assert result["avatar_id"] == look.id and result["status"] == "succeeded" and result["credits"] == 1
     (video,) = heygen.jobs("video")
     assert video.request["avatar_id"] == look.id  # the new look is usable as a video's avatar_id
-    assert xcom(dagrun, "render")["status"] == "succeeded"
+    assert support.xcom(dagrun, "render")["status"] == "succeeded"
 
 
 @pytest.mark.e2e
@@ -222,5 +217,5 @@ def test_a_try_that_fails_after_submitting_creates_one_avatar(heygen: FakeHeyGen
     support.fail_polls_until_the_first_try_gives_up(heygen, "/v3/avatars/looks/*", deferrable="deferrable" in dag_id)
     dagrun = run(dag_id)
     assert dagrun.state == "success"
-    assert heygen.credits_spent == pytest.approx(1 + xcom(dagrun, "render")["credits"])  # one creation charged
+    assert heygen.credits_spent == pytest.approx(1 + support.xcom(dagrun, "render")["credits"])  # one creation charged
     support.assert_retried_without_a_second_render(heygen, "avatar", "/v3/avatars")

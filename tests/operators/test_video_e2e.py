@@ -7,7 +7,11 @@ import importlib
 import pytest
 
 from airflow_provider.heygen.testing import FakeHeyGen
-from tests.operators.support import assert_retried_without_a_second_render, fail_polls_until_the_first_try_gives_up
+from tests.operators.support import (
+    assert_retried_without_a_second_render,
+    fail_polls_until_the_first_try_gives_up,
+    xcom,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("airflow_db")]
 
@@ -16,11 +20,6 @@ def run(dag_id: str):
     module = importlib.import_module("tests.dags.heygen_video_dags")
     dag = {"heygen_video_sync": module.video_sync, "heygen_video_deferrable": module.video_deferrable}[dag_id]
     return dag.test()
-
-
-def xcom(dagrun, task_id: str, key: str = "return_value"):
-    (ti,) = [ti for ti in dagrun.get_task_instances() if ti.task_id == task_id]
-    return ti.xcom_pull(task_ids=task_id, key=key)
 
 
 @pytest.mark.parametrize("dag_id", ["heygen_video_sync", "heygen_video_deferrable"])
