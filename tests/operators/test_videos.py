@@ -163,3 +163,15 @@ def test_a_batch_wait_that_times_out_fails_and_a_retry_never_creates_a_queued_vi
         operator(timeout=0.5).execute(context(try_number=2))
     assert heygen.requests_to("POST", "/v3/videos") == []  # HeyGen still holds them: created alone, they'd render twice
     assert len(heygen.requests_to("POST", BATCHES)) == 2  # the same key, replayed
+
+
+def test_the_pass_after_a_batch_wait_does_not_count_the_estimate_against_the_floor_again(heygen: FakeHeyGen) -> None:
+    heygen.concurrency_limit, heygen.wallet_balance = 2, 10.0  # 0.6 credits estimated; 9.4 left once they render
+    ctx = context()
+    deferral = deferred(operator(deferrable=True, min_remaining_credits=9.0).execute, ctx)
+    job_ids = deferral.trigger.serialize()[1]["job_ids"]
+    heygen.advance(60)
+    heygen.advance(60)
+    event = {"status": "success", "kind": "video_batch", "job_ids": job_ids, "message": "m"}
+    result = operator(deferrable=True, min_remaining_credits=9.0).resume_after_batches(ctx, event, job_ids=job_ids)
+    assert result["status"] == "succeeded" and heygen.wallet_balance == pytest.approx(9.4)

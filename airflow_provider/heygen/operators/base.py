@@ -217,6 +217,8 @@ class HeyGenBilledOperator(HeyGenOperator):
         self.min_remaining_credits = check_credits("min_remaining_credits", min_remaining_credits)
         self.is_dry_run = dry_run  # BaseOperator.dry_run is a method (render templates)
         self._source_lengths: dict[str, float | None] = {}
+        #: Whether this try already submitted (``run_again``): the wallet floor then checks the balance alone.
+        self._submitted_this_try = False
 
     @property
     def reads_sources(self) -> bool:
@@ -249,10 +251,16 @@ class HeyGenBilledOperator(HeyGenOperator):
                 estimate,
                 remaining,
                 self.min_remaining_credits,
-                count_estimate=context["ti"].try_number <= 1,
+                count_estimate=context["ti"].try_number <= 1 and not self._submitted_this_try,
                 allow_unknown_cost=self.allow_unknown_cost,
                 detail=f"billing type {user.billing_type or 'unknown'}, balance not in credits",
             )
+
+    def run_again(self, context: Context) -> Any:
+        """Run the task again after a wait inside this try (its submits replay): the balance HeyGen reports
+        already has this task's jobs taken off, so the wallet floor does not count the estimate twice."""
+        self._submitted_this_try = True
+        return self.execute(context)
 
     def log_cost(self, what: str, result: Mapping[str, Any]) -> None:
         """One line with what a result cost beside what was estimated before submitting."""

@@ -267,7 +267,7 @@ class HeyGenTranslateVideoOperator(HeyGenJobOperator):
         The second run replays the proofread key (same ids, now ready) and goes on to generate.
         """
         self.settle(self.resumed_event(event, job_ids))
-        return self.execute(context)
+        return self.run_again(context)
 
     # --- helpers ---------------------------------------------------------------------------------------
 

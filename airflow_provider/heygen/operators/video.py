@@ -176,7 +176,7 @@ class HeyGenCreateVideosOperator(HeyGenJobOperator):
         if job_event.status in ("timeout", "error"):
             self.settle(job_event)
         self._waited_on_batches = True
-        return self.execute(context)
+        return self.run_again(context)
 
     # --- helpers ---------------------------------------------------------------------------------------
 
