@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider.heygen._compat import AirflowFailException, TaskDeferred
+from airflow_provider.heygen._compat import AirflowFailException, TaskDeferred, TimeDeltaTrigger
 from airflow_provider.heygen.api.errors import JobTimeoutError
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.operators.agent import VIDEO_ID_XCOM_KEY, HeyGenVideoAgentFollowUpOperator
@@ -140,10 +140,16 @@ def test_a_session_still_showing_the_old_video_is_waited_for_again(heygen: FakeH
     # HeyGen may answer a read right after the message with the finished previous run: not the revision yet.
     session_id, first_video = chat_session(heygen)
     stale = {"status": "success", "kind": "video_agent", "job_ids": [session_id], "message": "done"}
-    op = follow_up(session_id, deferrable=True)
+    deadline = time.time() + 60
+    op = follow_up(session_id, deferrable=True, poll_interval=5)
+    with pytest.raises(TaskDeferred) as pause:  # not straight back to a wait that would answer at once
+        op.execute_session_complete(context, stale, deadline=deadline, previous_video_id=first_video)
+    assert pause.value.method_name == "resume_revision_wait" and isinstance(pause.value.trigger, TimeDeltaTrigger)
+    assert pause.value.kwargs == {"deadline": deadline, "previous_video_id": first_video, "job_ids": [session_id]}
     with pytest.raises(TaskDeferred) as again:
-        op.execute_session_complete(context, stale, deadline=time.time() + 60, previous_video_id=first_video)
+        follow_up(session_id, deferrable=True).resume_revision_wait(context, None, **pause.value.kwargs)
     assert again.value.method_name == "execute_session_complete" and again.value.trigger.kind == "video_agent"
+    assert again.value.kwargs["previous_video_id"] == first_video
 
 
 def test_a_question_fails_the_task_with_it_and_leaves_the_session(heygen: FakeHeyGen, context: dict[str, Any]) -> None:

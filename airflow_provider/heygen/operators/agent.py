@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, cast
 
-from airflow_provider.heygen._compat import AirflowFailException, Context
+from airflow_provider.heygen._compat import AirflowFailException, Context, TimeDeltaTrigger
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.credits import CreditEstimate
 from airflow_provider.heygen.api.errors import HeyGenError, InvalidRequestError, JobFailedError
@@ -19,7 +20,7 @@ from airflow_provider.heygen.inputs import asset_input
 from airflow_provider.heygen.lineage import sources_of
 from airflow_provider.heygen.links import JOB_IDS_XCOM_KEY
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
-from airflow_provider.heygen.triggers.job import JobEvent
+from airflow_provider.heygen.triggers.job import JobEvent, deferral_timeout
 
 __all__ = ["VIDEO_ID_XCOM_KEY", "HeyGenVideoAgentFollowUpOperator", "HeyGenVideoAgentOperator"]
 
@@ -232,9 +233,10 @@ class HeyGenVideoAgentFollowUpOperator(HeyGenVideoAgentOperator):
     video. The task records the session's video before sending (``previous_video_id``), sends the message once
     per task instance (the ``Idempotency-Key`` is derived as for every create, so a retry gets HeyGen's replay),
     then waits like ``HeyGenVideoAgentOperator``: the session until it is ``completed`` with a video other than
-    the previous one, then that video. Only sessions created with ``mode="chat"`` take messages: HeyGen refuses
-    others (400), and the task fails without retrying. The result is the agent operator's, for the new video,
-    plus ``previous_video_id``; ``max_duration`` bounds the estimate the same way.
+    the previous one (while it still shows the previous one as done, the task asks again a ``poll_interval``
+    later, on a timer when deferrable), then that video. Only sessions created with ``mode="chat"`` take
+    messages: HeyGen refuses others (400), and the task fails without retrying. The result is the agent
+    operator's, for the new video, plus ``previous_video_id``; ``max_duration`` bounds the estimate the same way.
 
     A session that stops to ask something (``waiting_for_input``) cannot go on unattended: the task fails
     without retrying, the agent's question in the error, and leaves the session as it is, so that someone can
@@ -341,8 +343,39 @@ class HeyGenVideoAgentFollowUpOperator(HeyGenVideoAgentOperator):
         self._previous_video_id = previous_video_id or self._video_before(session_event.job_ids[0])
         deadline = deadline or time.time() + self.timeout
         if self._keep_waiting(session_event, deadline):
+            if session_event.status == "success":
+                self._pause(session_event.job_ids, deadline)
             return self._wait_for_revision(session_event.job_ids, deadline, context)
         return self._after_session(session_event, deadline, context)
+
+    def resume_revision_wait(
+        self,
+        context: Context,
+        event: Any = None,
+        deadline: float | None = None,
+        previous_video_id: str | None = None,
+        job_ids: list[str] | None = None,
+    ) -> Any:
+        """Back from ``_pause``: wait on the session again (Airflow 2.10's ``dag.test()`` gives no kwargs)."""
+        if job_ids is None:
+            ti = context["ti"]
+            job_ids = ti.xcom_pull(task_ids=ti.task_id, key=JOB_IDS_XCOM_KEY, map_indexes=ti.map_index)
+        session_ids = [str(job_id) for job_id in job_ids or []]
+        self._job_ids = session_ids
+        self._previous_video_id = previous_video_id or self._video_before(session_ids[0])
+        return self._wait_for_revision(session_ids, deadline or time.time() + self.timeout, context)
+
+    def _pause(self, session_ids: list[str], deadline: float) -> None:
+        """Give HeyGen a poll interval to start the run: a session still done with the old video answers a wait at
+        once, so waiting again straight away would cost a deferral round trip (or a request) per answer."""
+        if self.deferrable:
+            self.defer(
+                trigger=TimeDeltaTrigger(timedelta(seconds=self.poll_interval)),
+                method_name="resume_revision_wait",
+                kwargs={"deadline": deadline, "previous_video_id": self._previous_video_id, "job_ids": session_ids},
+                timeout=deferral_timeout(time.time() + self.poll_interval),
+            )
+        time.sleep(self.poll_interval)
 
     def _wait_for_revision(self, session_ids: list[str], deadline: float, context: Context) -> Any:
         """Wait on the session, in spans of ``input_check_interval``, until it is done with a new video."""
@@ -353,7 +386,7 @@ class HeyGenVideoAgentFollowUpOperator(HeyGenVideoAgentOperator):
             if not self._keep_waiting(event, deadline):
                 return self._after_session(event, deadline, context)
             if event.status == "success":  # done, but with the old video: HeyGen has not started the run yet
-                time.sleep(self.poll_interval)
+                self._pause(session_ids, deadline)
 
     def _keep_waiting(self, event: JobEvent, deadline: float) -> bool:
         """Whether the session's wait goes on; raise when the agent asks something."""
