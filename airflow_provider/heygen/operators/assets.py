@@ -12,7 +12,7 @@ from airflow_provider.heygen.api.errors import InvalidRequestError
 from airflow_provider.heygen.api.media import CAPTION_TYPES, SNIFF_BYTES, sniff_media_type
 from airflow_provider.heygen.delivery import Destination, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
-from airflow_provider.heygen.lineage import Lineage, pulled_result, upload_lineage
+from airflow_provider.heygen.lineage import Lineage, upload_lineage
 from airflow_provider.heygen.operators.base import (
     HeyGenOperator,
     check_idempotency_key,
@@ -98,4 +98,4 @@ class HeyGenUploadAssetOperator(HeyGenOperator):
 
     def heygen_lineage(self, task_instance: Any) -> Lineage:
         """The source file in, the HeyGen asset out."""
-        return upload_lineage(self.lineage_namespace, self.source, self._returned or pulled_result(task_instance))
+        return upload_lineage(self.lineage_namespace, self.source, self.finished_result(task_instance))

@@ -180,6 +180,10 @@ class HeyGenOperator(BaseOperator):
         self._returned = cast("Mapping[str, Any]", result)
         return result
 
+    def finished_result(self, task_instance: Any) -> Mapping[str, Any] | None:
+        """What this try returned: kept by this instance, else read back from XCom (best effort)."""
+        return self._returned or pulled_result(task_instance)
+
 
 class HeyGenBilledOperator(HeyGenOperator):
     """What the operators that spend credits share: the estimate, the cost guards and the dry run.
@@ -603,10 +607,14 @@ class HeyGenJobOperator(ResumableJobMixin, HeyGenBilledOperator):
 
     def heygen_lineage(self, task_instance: Any) -> Lineage:
         """The request's sources in, the jobs out, the result's cost and state as the ``heygen`` run facet."""
-        result = self._result or pulled_result(task_instance)
+        result = self.finished_result(task_instance)
         return job_lineage(
             self.lineage_namespace, self.job_kind, result, self.lineage_sources(), outputs_via=self.spec.outputs_via
         )
+
+    def finished_result(self, task_instance: Any) -> Mapping[str, Any] | None:
+        """The result ``get_job_result`` built on this try, else read back from XCom."""
+        return self._result or pulled_result(task_instance)
 
     def lineage_sources(self) -> list[tuple[str, str]]:
         """What the task reads (``lineage.request_sources`` of the request); operators with file arguments add them."""

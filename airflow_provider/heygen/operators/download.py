@@ -21,7 +21,7 @@ from airflow_provider.heygen.delivery import (
 )
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
 from airflow_provider.heygen.inputs import parse_job_ids
-from airflow_provider.heygen.lineage import Lineage, delivery_lineage, pulled_result
+from airflow_provider.heygen.lineage import Lineage, delivery_lineage
 from airflow_provider.heygen.operators.base import HeyGenOperator
 
 __all__ = ["HeyGenDownloadOperator"]
@@ -123,7 +123,7 @@ class HeyGenDownloadOperator(HeyGenOperator):
 
     def heygen_lineage(self, task_instance: Any) -> Lineage:
         """The jobs whose files were fetched in, the stored files out."""
-        return delivery_lineage(self.lineage_namespace, self._returned or pulled_result(task_instance))
+        return delivery_lineage(self.lineage_namespace, self.finished_result(task_instance))
 
     def _download_job(self, kind: JobKind, job_id: str, root: ObjectStoragePath) -> dict[str, tuple[str, int]]:
         """Store the chosen outputs of one job under ``root/<job_id>/``: output name -> (path, size)."""

@@ -11,7 +11,7 @@ from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.media import AUDIO_TYPES
 from airflow_provider.heygen.delivery import Destination, download, storage_path
 from airflow_provider.heygen.hooks.heygen import HeyGenHook
-from airflow_provider.heygen.lineage import Lineage, pulled_result, speech_lineage
+from airflow_provider.heygen.lineage import Lineage, speech_lineage
 from airflow_provider.heygen.operators.base import (
     HeyGenBilledOperator,
     check_idempotency_key,
@@ -99,7 +99,7 @@ class HeyGenTextToSpeechOperator(HeyGenBilledOperator):
 
     def heygen_lineage(self, task_instance: Any) -> Lineage:
         """The stored audio out, the cost as the ``heygen`` run facet."""
-        return speech_lineage(self._returned or pulled_result(task_instance))
+        return speech_lineage(self.finished_result(task_instance))
 
     def _synthesise(self, body: m.SpeechRequest, key: str) -> m.Speech:
         with fail_fast():  # e.g. a voice Starfish cannot speak with
