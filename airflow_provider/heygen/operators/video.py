@@ -20,6 +20,7 @@ from airflow_provider.heygen.api.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from airflow_provider.heygen.api.jobs import JobStatus
 from airflow_provider.heygen.operators.base import HeyGenJobOperator
 from airflow_provider.heygen.triggers.job import JobEvent
 
@@ -233,12 +234,10 @@ class HeyGenCreateVideosOperator(HeyGenJobOperator):
                 elif self._context["ti"].try_number > 1:
                     video_ids.append(self._create_alone(videos, index, key))
                 else:
-                    error = (item.error if item is not None else None) or {}
+                    label = f"videos[{index}] (item {offset} of batch {batch.batch_id}, never created)"
+                    failure = JobStatus.from_resource(self.spec, label, {"error": item.error if item else None})
                     raise JobFailedError(
-                        "video",
-                        f"videos[{index}] (item {offset} of batch {batch.batch_id}, never created)",
-                        failure_code=_text(error.get("code")),
-                        failure_message=_text(error.get("message")),
+                        "video", label, failure_code=failure.failure_code, failure_message=failure.failure_message
                     )
         if len(video_ids) != len(videos.videos):
             raise MalformedResponseError.of_answer(
@@ -251,7 +250,3 @@ class HeyGenCreateVideosOperator(HeyGenJobOperator):
 
 def _body(item: m.RequestModel | Mapping[str, Any]) -> Any:
     return item.to_body() if isinstance(item, m.RequestModel) else item
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
