@@ -373,15 +373,33 @@ class State:
                     extra=dict(new.extra),
                     phases=new.phases,
                 )
-                fault = self.faults.pick(*origin, JOB_FAULT_KINDS) if origin else None
-                if fault is not None:
-                    job.outcome = "failure" if fault.kind == "job_failure" else "stuck"
-                    if fault.kind == "job_failure":
-                        job.failure_code, job.failure_message = fault.failure_code, fault.failure_message
+                self._draw_fault(job, origin)
                 self._jobs[job.id] = job
                 created.append(job)
         self.wake()
         return created
+
+    def restart_job(self, job: Job, phases: tuple[tuple[str, float], ...] | None = None) -> None:
+        """Run ``job`` again from now, through ``phases`` (else its kind's), as long as its first run (a Video Agent
+        session's follow-up); a ``job_failure``/``job_stuck`` fault aimed at the current request hits the new run."""
+        origin = REQUEST_ORIGIN.get()
+        with self.lock:
+            now = self.now()
+            job.created_at, job.completed_at = now, None
+            job.duration = job.output_seconds * self.config.job_seconds
+            job.phases = phases
+            job.status = (phases or self._kinds[job.kind].phases)[0][0]
+            job.outcome, job.failure_code, job.failure_message = "success", None, None
+            self._draw_fault(job, origin)
+        self.wake()
+
+    def _draw_fault(self, job: Job, origin: tuple[str, str] | None) -> None:
+        """Give ``job`` the outcome of a job fault aimed at the request ``origin`` (method, path), if one is drawn."""
+        fault = self.faults.pick(*origin, JOB_FAULT_KINDS) if origin else None
+        if fault is not None:
+            job.outcome = "failure" if fault.kind == "job_failure" else "stuck"
+            if fault.kind == "job_failure":
+                job.failure_code, job.failure_message = fault.failure_code, fault.failure_message
 
     def _check_concurrency(self, now: float, wanted: int) -> None:
         limit = self.config.concurrency_limit

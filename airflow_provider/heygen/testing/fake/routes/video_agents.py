@@ -29,10 +29,9 @@ from starlette.routing import BaseRoute
 
 from airflow_provider.heygen.testing.fake import pagination
 from airflow_provider.heygen.testing.fake.errors import conflict, invalid_parameter, not_found
-from airflow_provider.heygen.testing.fake.faults import JOB_FAULT_KINDS
 from airflow_provider.heygen.testing.fake.routes import api_route, callback_fields, data, job_listing
 from airflow_provider.heygen.testing.fake.routes.videos import VIDEO, speech_seconds, video_extra
-from airflow_provider.heygen.testing.fake.state import REQUEST_ORIGIN, Job, JobKind, NewJob, State
+from airflow_provider.heygen.testing.fake.state import Job, JobKind, NewJob, State
 
 __all__ = ["STYLES", "VIDEO_AGENT", "ask_next", "routes"]
 
@@ -164,25 +163,13 @@ def routes(state: State) -> list[BaseRoute]:
         if session.status not in _IDLE:
             raise conflict(f"Session {session.id} is {session.status}; send a message once the run is done")
         question = _next_question(state, body, session)
-        origin = REQUEST_ORIGIN.get()
-        fault = state.faults.pick(*origin, JOB_FAULT_KINDS) if origin else None  # before the video draws its own
-        video = None if question else state.create_jobs([_new_video(body, session.output_seconds, body["message"])])[0]
         with state.lock:
             history = [*session.extra["history"], *_turn(state, session)]
-            now = state.now()
-            turn = {"content": body["message"], "created_at": int(now), "follow_up": True}
+            state.restart_job(session, _ASKING_PHASES if question else None)  # its fault drawn before the video's
+            made = [] if question else state.create_jobs([_new_video(body, session.output_seconds, body["message"])])
+            turn = {"content": body["message"], "created_at": int(session.created_at), "follow_up": True}
             session.extra.update(history=history, turn=turn)
-            session.created_at, session.completed_at = now, None
-            session.duration = session.output_seconds * state.config.job_seconds
-            session.phases = _ASKING_PHASES if question else None
-            session.status = (session.phases or state.kind(VIDEO_AGENT).phases)[0][0]
-            session.outcome, session.failure_code, session.failure_message = "success", None, None
-            if fault is not None:
-                session.outcome = "failure" if fault.kind == "job_failure" else "stuck"
-                if fault.kind == "job_failure":
-                    session.failure_code, session.failure_message = fault.failure_code, fault.failure_message
-            _start_run(session, video, question)
-        state.wake()
+            _start_run(session, made[0] if made else None, question)
         return data({"session_id": session.id, "run_id": state.new_id("run"), "title": session.title})
 
     def get(request: Request, body: None) -> dict[str, Any]:
