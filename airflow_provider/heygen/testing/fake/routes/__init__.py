@@ -25,6 +25,7 @@ __all__ = [
     "BATCH_EXPANDERS",
     "Handler",
     "api_route",
+    "bulk_status",
     "bulk_statuses",
     "callback_fields",
     "data",
@@ -160,9 +161,8 @@ def bulk_statuses(state: State, request: Request, kinds: Iterable[str], ids_para
         if job is None or job.deleted or job.kind not in kinds:
             entries.append({"video_id": job_id, "status": "not_found", "error": None})
             continue
-        kind = state.kind(job.kind)
-        error = {"code": job.failure_code, "message": job.failure_message} if job.status == kind.failure else None
-        entries.append({"video_id": job.id, "status": _bulk_status(state, job), "error": error})
+        status, error = bulk_status(state, job)
+        entries.append({"video_id": job.id, "status": status, "error": error})
     expand = BATCH_EXPANDERS.get(ids_param)
     for batch in batch_ids:
         items = expand(state, batch) if expand is not None else None
@@ -171,13 +171,14 @@ def bulk_statuses(state: State, request: Request, kinds: Iterable[str], ids_para
     return {"data": entries, "has_more": False, "next_token": None}
 
 
-def _bulk_status(state: State, job: Job) -> str:
+def bulk_status(state: State, job: Job) -> tuple[str, dict[str, Any] | None]:
+    """A job in the bulk vocabulary (``queued|processing|completed|failed``), with its error when failed."""
     kind = state.kind(job.kind)
     if job.status == kind.success:
-        return "completed"
+        return "completed", None
     if job.status == kind.failure:
-        return "failed"
-    return "queued" if job.status == (job.phases or kind.phases)[0][0] else "processing"
+        return "failed", {"code": job.failure_code, "message": job.failure_message}
+    return ("queued" if job.status == (job.phases or kind.phases)[0][0] else "processing"), None
 
 
 def _split(value: str | None) -> list[str]:

@@ -20,8 +20,8 @@ from starlette.routing import BaseRoute
 
 from airflow_provider.heygen.testing.fake import pagination, validation
 from airflow_provider.heygen.testing.fake.errors import ApiError, invalid_parameter, not_found
-from airflow_provider.heygen.testing.fake.routes import BATCH_EXPANDERS, api_route, data
-from airflow_provider.heygen.testing.fake.routes.videos import VIDEO, new_video
+from airflow_provider.heygen.testing.fake.routes import BATCH_EXPANDERS, api_route, bulk_status, data
+from airflow_provider.heygen.testing.fake.routes.videos import new_video
 from airflow_provider.heygen.testing.fake.state import Job, State
 
 __all__ = ["MAX_BATCH_VIDEOS", "routes"]
@@ -68,14 +68,7 @@ def _item_status(state: State, item: _Item) -> tuple[str, dict[str, Any] | None]
     if item.error is not None:
         return "failed", item.error
     job = state.find_job(item.video_id) if item.video_id else None
-    if job is None:
-        return "queued", None
-    kind = state.kind(VIDEO)
-    if job.status == kind.success:
-        return "completed", None
-    if job.status == kind.failure:
-        return "failed", {"code": job.failure_code, "message": job.failure_message}
-    return ("queued" if job.status == kind.phases[0][0] else "processing"), None
+    return ("queued", None) if job is None else bulk_status(state, job)
 
 
 def _batches(state: State) -> dict[str, _Batch]:
