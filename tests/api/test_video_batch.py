@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import respx
 
 from airflow_provider.heygen.api import models as m
 from airflow_provider.heygen.api.client import HeyGenClient
-from airflow_provider.heygen.api.errors import InvalidRequestError
+from airflow_provider.heygen.api.errors import InvalidRequestError, MalformedResponseError
 from airflow_provider.heygen.testing import FakeHeyGen
 from tests.contract.schemas import request_errors
 
@@ -73,3 +74,15 @@ def test_get_video_batch_reads_every_page(
     assert [item.item_index for item in batch.items] == [0, 1, 2, 3, 4] and not batch.has_more
     assert [item.video_id for item in batch.items] == [job.id for job in fake.jobs("video")]
     assert len(fake.requests_to("GET", f"/v3/videos/batches/{batch_id}")) == 3
+
+
+@respx.mock(base_url="https://heygen.test")
+def test_a_batch_page_token_that_repeats_is_a_malformed_answer_not_a_silent_cut(respx_mock: respx.MockRouter) -> None:
+    page = {"batch_id": "b_1", "status": "processing", "total_items": 3, "counts_by_status": {}, "created_at": 1}
+    item = {"item_index": 0, "video_id": "v_1", "status": "queued"}
+    respx_mock.get("/v3/videos/batches/b_1").respond(
+        json={"data": {**page, "items": [item], "has_more": True, "next_token": "t1"}}
+    )
+    with pytest.raises(MalformedResponseError, match="repeats a token"):
+        HeyGenClient("key", base_url="https://heygen.test").get_video_batch("b_1")
+    assert len(respx_mock.calls) == 2  # the first page, then the page after t1, which named t1 again

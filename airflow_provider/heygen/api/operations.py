@@ -133,7 +133,14 @@ class HeyGenOperations:
         params: dict[str, Any] = {"limit": 100}
         batch = self._get(path, m.VideoBatch, params)
         items, tokens = list(batch.items), set()
-        while batch.has_more and batch.next_token and batch.next_token not in tokens:  # a repeated token ends it
+        while batch.has_more and batch.next_token:
+            if batch.next_token in tokens:  # it would loop forever, as the client's paginate refuses too
+                raise MalformedResponseError.of_answer(
+                    f"next_token {batch.next_token[:40]!r} repeats a token already sent",
+                    method="GET",
+                    path=path,
+                    code="malformed_response",
+                )
             tokens.add(batch.next_token)
             batch = self._get(path, m.VideoBatch, {**params, "token": batch.next_token})
             items += batch.items
